@@ -1,0 +1,55 @@
+import type { Kysely } from 'kysely';
+import { AccountsRepository, OrganizationsRepository } from './accounts.repository.js';
+import { AuditRepository } from './audit.repository.js';
+import { ApiTokensRepository, LoginAttemptsRepository, SessionsRepository } from './credentials.repository.js';
+import type { DatabaseHandle, Dialect } from './database.js';
+import { LeasesRepository } from './leases.repository.js';
+import type { Database } from './schema.js';
+import { MembershipsRepository, UsersRepository } from './users.repository.js';
+
+/** The repositories over one connection or one transaction. */
+export interface Repositories {
+  organizations: OrganizationsRepository;
+  accounts: AccountsRepository;
+  users: UsersRepository;
+  memberships: MembershipsRepository;
+  sessions: SessionsRepository;
+  tokens: ApiTokensRepository;
+  loginAttempts: LoginAttemptsRepository;
+  audit: AuditRepository;
+  leases: LeasesRepository;
+}
+
+export interface Store extends Repositories {
+  readonly dialect: Dialect;
+  readonly location: string;
+  /** Runs `fn` in one database transaction; everything it does through `tx` commits or rolls back together. */
+  transaction<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function repositories(db: Kysely<Database>): Repositories {
+  return {
+    organizations: new OrganizationsRepository(db),
+    accounts: new AccountsRepository(db),
+    users: new UsersRepository(db),
+    memberships: new MembershipsRepository(db),
+    sessions: new SessionsRepository(db),
+    tokens: new ApiTokensRepository(db),
+    loginAttempts: new LoginAttemptsRepository(db),
+    audit: new AuditRepository(db),
+    leases: new LeasesRepository(db),
+  };
+}
+
+export function createStore(handle: DatabaseHandle): Store {
+  return {
+    ...repositories(handle.db),
+    dialect: handle.dialect,
+    location: handle.location,
+    transaction: (fn) => handle.db.transaction().execute((trx) => fn(repositories(trx))),
+    ping: () => handle.ping(),
+    close: () => handle.close(),
+  };
+}
