@@ -34,7 +34,7 @@ export const endpoints = {
   listAudit: audit.listAudit,
 } as const;
 
-export const allEndpoints: readonly AnyEndpoint[] = Object.values(endpoints) as unknown as AnyEndpoint[];
+export const allEndpoints: readonly AnyEndpoint[] = Object.values(endpoints);
 
 export * from './common.js';
 export * from './endpoint.js';

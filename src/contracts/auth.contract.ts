@@ -95,7 +95,7 @@ export const ApiToken = z.object({
   userId: Id,
   username: z.string(),
   name: z.string(),
-  /** The public part of the token, to recognise it (`pwt_<id>`); the secret is never shown again. */
+  /** The public part of the token, to recognise it (`pw_<id>`); the secret is never shown again. */
   prefix: z.string(),
   createdAt: Timestamp,
   expiresAt: Timestamp,

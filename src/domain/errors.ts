@@ -27,17 +27,21 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 export interface AppErrorOptions {
   details?: unknown;
   cause?: unknown;
+  /** The access rules refused the request (such refusals of changes are audited). */
+  denied?: boolean;
 }
 
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details: unknown;
+  readonly denied: boolean;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'AppError';
     this.code = code;
     this.details = options.details;
+    this.denied = options.denied ?? false;
   }
 }
 

@@ -166,7 +166,7 @@ export function toApiToken(t: TokenRecord, username: string): ApiToken {
     userId: t.userId,
     username,
     name: t.name,
-    prefix: `pwt_${t.id}`,
+    prefix: `pw_${t.id}`,
     createdAt: t.createdAt,
     expiresAt: t.expiresAt,
     lastUsedAt: t.lastUsedAt,

@@ -7,7 +7,8 @@ import { AppError } from '../domain/errors.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
 
-export type Dialect = 'sqlite' | 'postgres';
+export type { Dialect } from './migrations/migration.js';
+import type { Dialect } from './migrations/migration.js';
 
 export interface DatabaseOptions {
   /** `postgres://…` or `postgresql://…`; when absent, the SQLite file is used. */
@@ -79,8 +80,8 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
     max: options.poolSize ?? 10,
     ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
     types: {
-      getTypeParser: ((oid: number, format?: string) =>
-        oid === INT8_OID || oid === NUMERIC_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      getTypeParser: ((oid: number, format?: string): unknown =>
+        oid === INT8_OID || oid === NUMERIC_OID ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format as 'text') as unknown)) as typeof pg.types.getTypeParser,
     },
   });
   // An idle client's error (server restart, network) must not crash the process; the next query reports it.
@@ -119,7 +120,7 @@ export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]>
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new AppError('unavailable', `Database migration ${failed} failed on ${handle.location}: ${String(error)}`, { cause: error });
+    throw new AppError('unavailable', `Database migration ${failed} failed on ${handle.location}: ${error instanceof Error ? error.message : JSON.stringify(error)}`, { cause: error });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

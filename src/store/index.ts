@@ -5,3 +5,4 @@ export type { Page, PageRequest } from './paging.js';
 export { toUser, type UserRecord } from './users.repository.js';
 export { toApiToken, type SessionRecord, type TokenRecord } from './credentials.repository.js';
 export type { NewAuditEntry } from './audit.repository.js';
+export { isUniqueViolation } from './errors.js';

@@ -1,3 +1,4 @@
+import { sql, type Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/helpers/databases.js';
 
@@ -85,8 +86,7 @@ describeEachDatabase('store', (db) => {
     const listed = await store.audit.list({ accounts: 'all', action: 'account.*' }, { limit: 10, offset: 0, sort: '-at' });
     expect(listed.items.map((e) => e.action)).toEqual(['account.delete', 'account.create']);
     expect(listed.items[1]?.details).toEqual({ name: 'x' });
-    const { sql } = await import('kysely');
-    const raw = (store as unknown as { accounts: { db: import('kysely').Kysely<unknown> } }).accounts.db;
+    const raw = (store as unknown as { accounts: { db: Kysely<unknown> } }).accounts.db;
     await expect(sql`update audit_log set action = 'x'`.execute(raw)).rejects.toThrow(/append-only/);
     await expect(sql`delete from audit_log`.execute(raw)).rejects.toThrow(/append-only/);
     expect((await store.audit.list({ accounts: 'all' }, { limit: 10, offset: 0, sort: 'at' })).total).toBe(2);

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /** Organization, accounts, users, roles, sessions, API tokens, login attempts, audit log, leases. */
 export const foundation: Migration = {

@@ -1,12 +1,7 @@
-import type { Kysely } from 'kysely';
-import type { Dialect } from '../database.js';
 import { foundation } from './0001-foundation.js';
+import type { Migration } from './migration.js';
 
-export interface Migration {
-  /** Sorted lexically; never rename or change a migration that has shipped: add a new one. */
-  name: string;
-  up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
-}
+export type { Dialect, Migration } from './migration.js';
 
 /** Every migration, in order. */
 export const migrations: readonly Migration[] = [foundation];

@@ -1,0 +1,79 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError, type ErrorCode } from '../../domain/errors.js';
+import type { ErrorResponse } from '../../contracts/api.js';
+
+export const STATUS_OF: Record<ErrorCode, number> = {
+  validation: 400,
+  bad_request: 400,
+  unauthenticated: 401,
+  password_change_required: 403,
+  forbidden: 403,
+  csrf: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+function codeForStatus(status: number): ErrorCode {
+  if (status === 401) return 'unauthenticated';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status === 409) return 'conflict';
+  if (status === 413) return 'payload_too_large';
+  if (status === 415) return 'unsupported_media_type';
+  if (status === 429) return 'rate_limited';
+  if (status === 503) return 'unavailable';
+  return status >= 500 ? 'internal' : 'bad_request';
+}
+
+/** Fastify's own client errors, in words that say what to fix. */
+function fastifyMessage(err: FastifyError): string {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return `The request body is not valid JSON (${err.message}); send a JSON object with Content-Type: application/json.`;
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'The request body is too large; the server accepts at most bodyLimitBytes (default 1 MiB).';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'Unsupported Content-Type; send JSON with Content-Type: application/json.';
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return 'The Content-Length header does not match the body.';
+    default:
+      return err.message;
+  }
+}
+
+export function errorBody(code: ErrorCode, message: string, details?: unknown): ErrorResponse {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+/** One error shape for every failure: `{ "error": { "code", "message", "details" } }`. */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: unknown, request, reply) => {
+    if (err instanceof AppError) {
+      const status = STATUS_OF[err.code];
+      if (status >= 500) request.log.error({ err, code: err.code }, 'request failed');
+      const retry = (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
+      if (err.code === 'rate_limited' && retry !== undefined) void reply.header('retry-after', String(retry));
+      return reply.status(status).send(errorBody(err.code, err.message, err.details));
+    }
+    const fe = err as FastifyError;
+    const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
+    if (status >= 400 && status < 500) {
+      return reply.status(status).send(errorBody(codeForStatus(status), fastifyMessage(fe)));
+    }
+    request.log.error({ err }, 'request failed');
+    return reply
+      .status(500)
+      .send(errorBody('internal', `Internal error; the server log has the details under request id ${request.id}.`));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}; the API is documented at /api/docs.`)),
+  );
+}
