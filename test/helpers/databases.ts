@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe } from 'vitest';
 import { createStore, migrateToLatest, openDatabase, type Dialect, type Store } from '../../src/store/index.js';
 import { requireComponent } from './components.js';
 
@@ -23,6 +22,9 @@ async function probePostgres(): Promise<boolean> {
 }
 
 const pgAvailable = await probePostgres();
+
+// vitest only inside test runs: benchmarks (`npm run bench`) use these helpers outside of vitest.
+const vitest = process.env.VITEST === undefined ? undefined : await import('vitest');
 
 export interface TestDatabase {
   dialect: Dialect;
@@ -83,6 +85,8 @@ export function testDialects(): Dialect[] {
  * `describe('[postgres] title')`, each with a fresh migrated database.
  */
 export function describeEachDatabase(title: string, body: (db: () => TestDatabase) => void): void {
+  if (vitest === undefined) throw new Error('describeEachDatabase runs only under vitest');
+  const { afterAll, beforeAll, describe } = vitest;
   for (const dialect of testDialects()) {
     describe(`[${dialect}] ${title}`, () => {
       let current: (TestDatabase & { drop(): Promise<void> }) | undefined;
