@@ -1,9 +1,9 @@
 import type { ErrorCode } from '../domain/errors.js';
 
-/** Exit codes of the CLI (documented in the README). */
+/** Exit codes of the CLI (documented in docs/cli.md, whose table a test compares with this one). */
 export const EXIT = {
   ok: 0,
-  /** Anything else: server error, network failure, bad local state. */
+  /** Anything else: server error, unreadable CLI config, cancelled prompt. */
   error: 1,
   /** Wrong command line: unknown command or option, missing argument. */
   usage: 2,
@@ -15,7 +15,7 @@ export const EXIT = {
   notFound: 5,
   /** The server refused the input (validation) or it conflicts with the current state. */
   invalid: 6,
-  /** The server or its database is unreachable or unavailable. */
+  /** The server cannot be reached (network failure), or it or its database is unavailable, or it rate-limits. */
   unavailable: 7,
 } as const;
 

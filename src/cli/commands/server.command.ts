@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { loadServerConfig, type ServerConfig } from '../../server/config.js';
 import { startServer } from '../../server/server.js';
+import type { CliIo } from '../io.js';
 
 /** `patchwarden server`: runs the control plane (API, background jobs). */
-export function registerServerCommand(program: Command): void {
+export function registerServerCommand(program: Command, io: CliIo): void {
   program
     .command('server')
     .description('Run the Patchwarden server (API and background jobs). Settings: flags > environment > config file > defaults.')
@@ -28,8 +29,8 @@ Every setting and its environment variable is listed in the README (Configuratio
         databaseUrl: opts.databaseUrl,
         logLevel: opts.logLevel,
       };
-      const config = loadServerConfig({ file: opts.config ?? process.env.PATCHWARDEN_CONFIG, flags });
-      const server = await startServer(config);
+      const config = loadServerConfig({ file: opts.config ?? io.env.PATCHWARDEN_CONFIG, env: io.env, flags });
+      const server = await startServer(config, { out: io.stdout });
       let stopping = false;
       const stop = (signal: string): void => {
         if (stopping) return;
