@@ -26,6 +26,8 @@ export interface DatabaseHandle {
   dialect: Dialect;
   /** Where the data lives, without credentials (for logs and `patchwarden server` output). */
   location: string;
+  /** PostgreSQL: the schema worked in, when not the default search path. */
+  schema?: string | undefined;
   /** Throws when the database does not answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -98,6 +100,7 @@ function openPostgres(url: string, options: DatabaseOptions): DatabaseHandle {
     db,
     dialect: 'postgres',
     location,
+    schema,
     async ping() {
       await sql`select 1`.execute(db);
     },
@@ -116,7 +119,9 @@ export async function migrateToLatest(handle: DatabaseHandle): Promise<string[]>
       );
     },
   };
-  const migrator = new Migrator({ db: handle.db, provider });
+  // The migration tables live in the schema worked in, so that several schemas of one database
+  // (tests, or several installations) each keep their own migration state and lock.
+  const migrator = new Migrator({ db: handle.db, provider, ...(handle.schema === undefined ? {} : { migrationTableSchema: handle.schema }) });
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
