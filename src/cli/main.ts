@@ -8,6 +8,7 @@ import { registerLogoutCommand } from './commands/logout.command.js';
 import { registerServerCommand } from './commands/server.command.js';
 import { registerTokensCommand } from './commands/tokens.command.js';
 import { registerUsersCommand } from './commands/users.command.js';
+import { registerVersionCommand } from './commands/version.command.js';
 import { registerWhoamiCommand } from './commands/whoami.command.js';
 import { CliContext } from './context.js';
 import { exitCodeOf, EXIT } from './exit-codes.js';
@@ -51,6 +52,7 @@ else ~/.config/patchwarden/cli.json. Every command has --help; list commands tak
   registerUsersCommand(program, cli);
   registerTokensCommand(program, cli);
   registerAuditCommand(program, cli);
+  registerVersionCommand(program, io);
   return program;
 }
 
