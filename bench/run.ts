@@ -3,6 +3,7 @@
  * measured in the same run.
  */
 import { api } from './api.bench.js';
+import { versioning } from './versioning.bench.js';
 
 export interface Benchmark {
   name: string;
@@ -10,7 +11,7 @@ export interface Benchmark {
   run(): Promise<void>;
 }
 
-const all: Benchmark[] = [api];
+const all: Benchmark[] = [versioning, api];
 const wanted = process.argv.slice(2);
 const selected = wanted.length === 0 ? all : all.filter((b) => wanted.includes(b.name));
 if (selected.length === 0) {

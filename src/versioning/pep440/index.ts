@@ -89,13 +89,18 @@ export function parsePep440(version: string): Pep440Version | null {
 }
 
 /**
- * The sort key of packaging's `_cmpkey` after epoch and release: pre-release rank (a dev release
- * with neither pre nor post release sorts before any `a`, no pre-release after `rc`), then
- * post-release (none first), then dev release (none last).
+ * The pre-release rank of packaging's `_cmpkey`: a dev release with neither pre nor post release
+ * sorts before any `a`; no pre-release sorts after `rc`.
  */
-function suffix(v: Pep440Version): Array<number | string> {
-  const preRank = v.pre !== null ? PRE_RANK[v.pre.label] : v.post === null && v.dev !== null ? -1 : 3;
-  return [preRank, v.pre?.number ?? '0', v.post === null ? 0 : 1, v.post ?? '0', v.dev === null ? 1 : 0, v.dev ?? '0'];
+function preRank(v: Pep440Version): number {
+  return v.pre !== null ? PRE_RANK[v.pre.label] : v.post === null && v.dev !== null ? -1 : 3;
+}
+
+/** The release without its trailing zeros (`1.0.0` and `1` are the same release). */
+function significantLength(release: readonly string[]): number {
+  let end = release.length;
+  while (end > 0 && release[end - 1] === '0') end -= 1;
+  return end;
 }
 
 function compareLocal(a: readonly string[] | null, b: readonly string[] | null): number {
@@ -120,27 +125,46 @@ function compareLocal(a: readonly string[] | null, b: readonly string[] | null):
  *   comparePep440(parsePep440('1.0.dev1')!, parsePep440('1.0a1')!) // -1
  */
 export function comparePep440(a: Pep440Version, b: Pep440Version): Comparison {
+  // Allocation-free: matching compares the same parsed versions millions of times.
   let order = compareNumbers(a.epoch, b.epoch);
-  const release = (v: Pep440Version): readonly string[] => {
-    let end = v.release.length;
-    while (end > 0 && v.release[end - 1] === '0') end -= 1;
-    return v.release.slice(0, end);
-  };
-  const [ra, rb] = [release(a), release(b)];
-  for (let i = 0; order === 0 && i < Math.min(ra.length, rb.length); i += 1) order = compareNumbers(ra[i]!, rb[i]!);
-  if (order === 0) order = ra.length - rb.length;
-  const [sa, sb] = [suffix(a), suffix(b)];
-  for (let i = 0; order === 0 && i < sa.length; i += 1) {
-    const x = sa[i]!;
-    const y = sb[i]!;
-    order = typeof x === 'number' && typeof y === 'number' ? x - y : compareNumbers(String(x), String(y));
+  if (order !== 0) return order < 0 ? -1 : 1;
+  const la = significantLength(a.release);
+  const lb = significantLength(b.release);
+  for (let i = 0; i < la && i < lb; i += 1) {
+    order = compareNumbers(a.release[i]!, b.release[i]!);
+    if (order !== 0) return order < 0 ? -1 : 1;
   }
+  if (la !== lb) return la < lb ? -1 : 1;
+  // Then the suffix key: pre-release rank and number, post-release (none first), dev release (none last).
+  order = preRank(a) - preRank(b);
+  if (order === 0) order = compareNumbers(a.pre?.number ?? '0', b.pre?.number ?? '0');
+  if (order === 0) order = (a.post === null ? 0 : 1) - (b.post === null ? 0 : 1);
+  if (order === 0) order = compareNumbers(a.post ?? '0', b.post ?? '0');
+  if (order === 0) order = (a.dev === null ? 1 : 0) - (b.dev === null ? 1 : 0);
+  if (order === 0) order = compareNumbers(a.dev ?? '0', b.dev ?? '0');
   if (order === 0) order = compareLocal(a.local, b.local);
   return order < 0 ? -1 : order > 0 ? 1 : 0;
 }
 
+/**
+ * Parsed versions by string: advisory matching compares the same few versions millions of times,
+ * and parsing (a regex and normalisation) costs far more than comparing. Bounded: cleared when full.
+ */
+const CACHE_LIMIT = 50_000;
+const cache = new Map<string, Pep440Version | null>();
+
+function parseCached(version: string): Pep440Version | null {
+  let parsed = cache.get(version);
+  if (parsed === undefined) {
+    parsed = parsePep440(version);
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(version, parsed);
+  }
+  return parsed;
+}
+
 function parseOrThrow(version: string): Pep440Version {
-  const parsed = parsePep440(version);
+  const parsed = parseCached(version);
   if (parsed !== null) return parsed;
   throw new AppError(
     'validation',
@@ -161,6 +185,6 @@ function parseOrThrow(version: string): Pep440Version {
  */
 export const pep440: VersionScheme = {
   name: 'pep440',
-  isValid: (version) => parsePep440(version) !== null,
+  isValid: (version) => parseCached(version) !== null,
   compare: (a, b) => comparePep440(parseOrThrow(a), parseOrThrow(b)),
 };
