@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, SearchTerm, Timestamp, listQuery, page } from './common.js';
+import { FreeText, Id, SearchTerm, Timestamp, listQuery, page } from './common.js';
 import { defineEndpoint, NoContent } from './endpoint.js';
 import { AccountRole } from './users.contract.js';
 
@@ -18,7 +18,7 @@ export const Account = z.object({
 });
 export type Account = z.infer<typeof Account>;
 
-const Description = z.string().trim().max(1000);
+const Description = FreeText(0, 1000);
 
 export const CreateAccountRequest = z.strictObject({ name: AccountName, description: Description.optional() });
 export const UpdateAccountRequest = z.strictObject({ name: AccountName.optional(), description: Description.optional() });

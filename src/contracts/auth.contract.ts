@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Timestamp, SearchTerm, listQuery, page } from './common.js';
+import { FreeText, Id, Timestamp, SearchTerm, listQuery, page } from './common.js';
 import { defineEndpoint, NoContent } from './endpoint.js';
 import { Password, User, Username } from './users.contract.js';
 
@@ -139,7 +139,7 @@ export const createToken = defineEndpoint({
   auth: 'authenticated',
   access: 'any user',
   body: z.strictObject({
-    name: z.string().trim().min(1).max(100),
+    name: FreeText(1, 100),
     expiresInDays: z.number().int().min(1).max(3650).optional(),
   }),
   response: CreatedApiToken,

@@ -21,8 +21,21 @@ export const Id = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, 'ids contain only letters, digits, "_" and "-"');
 
+/**
+ * Free text that is stored or searched: a string without NUL characters (PostgreSQL cannot hold
+ * them in text, so they are refused at the boundary, the same on SQLite).
+ */
+export function FreeText(min: number, max: number) {
+  return z
+    .string()
+    .trim()
+    .min(min)
+    .max(max)
+    .refine((s) => !s.includes('\u0000'), { message: 'text must not contain NUL characters (\\u0000)' });
+}
+
 /** A free-text search term on list routes. */
-export const SearchTerm = z.string().trim().min(1).max(200);
+export const SearchTerm = FreeText(1, 200);
 
 /**
  * The pagination and sorting part of a list route's query: `limit` (1–500, default 50), `offset`

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Timestamp } from './common.js';
+import { FreeText, Id, Timestamp } from './common.js';
 import { defineEndpoint } from './endpoint.js';
 
 export const Organization = z.object({
@@ -30,7 +30,7 @@ export const updateOrganization = defineEndpoint({
   summary: 'Rename the organization',
   auth: 'authenticated',
   access: 'org-admin',
-  body: z.strictObject({ name: z.string().trim().min(1).max(120) }),
+  body: z.strictObject({ name: FreeText(1, 120) }),
   response: Organization,
   audit: 'organization.update',
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ACCOUNT_ROLES, ORG_ROLES } from '../domain/access.js';
-import { Id, SearchTerm, Timestamp, listQuery, page } from './common.js';
+import { FreeText, Id, SearchTerm, Timestamp, listQuery, page } from './common.js';
 import { defineEndpoint, NoContent } from './endpoint.js';
 
 export const AccountRole = z.enum(ACCOUNT_ROLES);
@@ -37,7 +37,7 @@ export const User = z.object({
 export type User = z.infer<typeof User>;
 
 const Email = z.email().max(254);
-const DisplayName = z.string().trim().min(1).max(120);
+const DisplayName = FreeText(1, 120);
 
 export const CreateUserRequest = z.strictObject({
   username: Username,

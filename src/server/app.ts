@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { Store } from '../store/index.js';
 import type { ServerConfig } from './config.js';
-import { installErrorHandling } from './http/errors.js';
+import { createClientErrorHandler, frameworkErrorHandler, installErrorHandling } from './http/errors.js';
 import { installMetrics } from './http/metrics.js';
 import { Router } from './http/register.js';
 import { accountRoutes } from './routes/accounts.routes.js';
@@ -63,6 +63,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: createClientErrorHandler(logger),
     ...(options.https === undefined ? {} : { https: options.https }),
   }) as unknown as FastifyInstance;
 

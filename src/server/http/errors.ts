@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type pino from 'pino';
 import { AppError, type ErrorCode } from '../../domain/errors.js';
 import type { ErrorResponse } from '../../contracts/api.js';
 
@@ -42,6 +44,10 @@ function fastifyMessage(err: FastifyError): string {
       return 'Unsupported Content-Type; send JSON with Content-Type: application/json.';
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return 'The Content-Length header does not match the body.';
+    case 'FST_ERR_BAD_URL':
+      return 'The URL is not valid (broken percent-encoding); encode path segments with encodeURIComponent.';
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return 'A path parameter is too long; ids have at most 64 characters.';
     default:
       return err.message;
   }
@@ -76,4 +82,42 @@ export function installErrorHandling(app: FastifyInstance): void {
       .status(404)
       .send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}; the API is documented at /api/docs.`)),
   );
+}
+
+/**
+ * Errors Fastify's router answers before any route runs (a URL that cannot be decoded, an over-long
+ * path parameter): the same error shape as everything else (Fastify's `frameworkErrors` option).
+ */
+export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+  request.log.debug({ code: err.code }, 'request refused by the router');
+  void reply.status(status).send(errorBody(codeForStatus(status), fastifyMessage(err)));
+}
+
+const CLIENT_ERRORS: Record<string, [number, string, string]> = {
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'The request took too long to arrive; send it again.'],
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'The request headers are too large.'],
+};
+
+/**
+ * Requests Node's HTTP parser refuses (broken framing, a body shorter than its Content-Length,
+ * oversized headers) never reach Fastify's error handler; this answers them in the error shape too
+ * (Fastify's `clientErrorHandler` option). It logs only the error code: the raw bytes of a broken
+ * request may hold credentials.
+ */
+export function createClientErrorHandler(logger: pino.Logger): (err: Error & { code?: string }, socket: Socket) => void {
+  return (err, socket) => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const [status, reason, message] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request', 'The request is not valid HTTP/1.1 (framing, headers or Content-Length).'];
+    logger.debug({ code: err.code ?? null, status }, 'client error');
+    // As Node does: answer only when no response on this socket has started, so none is corrupted.
+    const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
+    if (socket.writable && inFlight?.headersSent !== true) {
+      const body = JSON.stringify(errorBody(codeForStatus(status), message));
+      socket.write(
+        `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy(err);
+  };
 }

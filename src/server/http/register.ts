@@ -107,17 +107,24 @@ export class Router {
     });
   }
 
-  /** Changes refused by the access rules are audited too (outcome `denied`). */
+  /**
+   * Changes refused by the access rules are audited too (outcome `denied`), with the object they
+   * were aimed at: the user, token or account of the path, as successful changes record it.
+   */
   private async auditDenied(ctx: RequestContext, ep: AnyEndpoint, request: FastifyRequest, err: AppError): Promise<void> {
     const params = (request.params ?? {}) as Record<string, unknown>;
-    const accountId = typeof params.accountId === 'string' ? params.accountId.slice(0, 64) : null;
+    const param = (name: string) => (typeof params[name] === 'string' ? params[name].slice(0, 64) : null);
+    const accountId = param('accountId');
+    const [targetType, targetId] =
+      param('userId') !== null ? ['user', param('userId')] : param('tokenId') !== null ? ['token', param('tokenId')] : accountId !== null ? ['account', accountId] : [null, null];
     try {
       await this.deps.store.audit.append(
         auditEntry(ctx, this.deps.clock(), {
           action: ep.audit ?? ep.operationId,
           outcome: 'denied',
           accountId,
-          targetId: accountId,
+          targetType,
+          targetId,
           details: { operation: ep.operationId, reason: err.message },
         }),
       );

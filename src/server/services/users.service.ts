@@ -1,4 +1,4 @@
-import { accountsWithRole, canManageOrganization, canReadOrganization, type OrgRole } from '../../domain/access.js';
+import { accountsWithRole, canManageOrganization, canReadOrganization, readableAccounts, type OrgRole } from '../../domain/access.js';
 import { AppError } from '../../domain/errors.js';
 import type { CreateUserRequest, UpdateUserRequest, User } from '../../contracts/api.js';
 import { isUniqueViolation, toUser, type Page, type PageRequest, type UserRecord } from '../../store/index.js';
@@ -29,9 +29,12 @@ export class UsersService {
     return scope.some((accountId) => theirs.has(accountId));
   }
 
-  private async view(records: UserRecord[]): Promise<User[]> {
+  /** Users as `principal` may see them: memberships in accounts the principal has no role in are left out. */
+  private async view(principal: Principal, records: UserRecord[]): Promise<User[]> {
     const memberships = await this.deps.store.memberships.ofUsers(records.map((r) => r.id));
-    return records.map((r) => toUser(r, memberships.get(r.id) ?? []));
+    const readable = readableAccounts(principal);
+    const visible = (m: { accountId: string }) => readable === 'all' || readable.includes(m.accountId);
+    return records.map((r) => toUser(r, (memberships.get(r.id) ?? []).filter(visible)));
   }
 
   private async mustSee(ctx: RequestContext, userId: string): Promise<UserRecord> {
@@ -55,11 +58,11 @@ export class UsersService {
       },
       query,
     );
-    return { ...page, items: await this.view(page.items) };
+    return { ...page, items: await this.view(principal, page.items) };
   }
 
   async get(ctx: RequestContext, userId: string): Promise<User> {
-    const [user] = await this.view([await this.mustSee(ctx, userId)]);
+    const [user] = await this.view(principalOf(ctx), [await this.mustSee(ctx, userId)]);
     return user as User;
   }
 

@@ -1,0 +1,231 @@
+/**
+ * Every mutation appears in the audit log: a successful call of every changing endpoint appends its
+ * declared `audit` action (outcome `success`, the actor, the client address, the target); changes
+ * the access rules refuse appear with outcome `denied`; failed sign-ins and password changes with
+ * outcome `failure`. Entries are found by the request id the server answers in `x-request-id`, read
+ * back through GET /api/v1/audit as org-admin. (That the database refuses UPDATE/DELETE on the audit
+ * log is tested in src/store/store.test.ts.)
+ */
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditEntry } from '../../src/contracts/api.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { testDialects } from '../helpers/databases.js';
+import { Fixtures, KNOWN_PASSWORD, knownPasswordHash, type Acct, type Person } from './fixtures.js';
+
+interface World {
+  t: TestApp;
+  fx: Fixtures;
+  admin: Person;
+  account: Acct;
+}
+
+interface Mutation {
+  /** The caller; null for anonymous (sign-in). */
+  as: Person | null;
+  method: string;
+  url: string;
+  body?: unknown;
+  /** Who the entry must name as actor (default: the caller). */
+  actorId?: string;
+  targetId: string | ((res: LightMyRequestResponse) => string);
+  accountId?: string | null;
+  via?: 'token' | 'session';
+}
+
+/** A successful call of each changing endpoint. */
+const SUCCESS: Record<string, (w: World) => Promise<Mutation>> = {
+  login: async ({ fx }) => {
+    const user = await fx.user({ prefix: 'signer' });
+    return { as: null, method: 'POST', url: '/api/v1/auth/login', body: { username: user.username, password: KNOWN_PASSWORD }, actorId: user.id, targetId: user.id, via: 'session' };
+  },
+  logout: async ({ fx }) => {
+    const user = await fx.user({ prefix: 'leaver' });
+    return { as: user, method: 'POST', url: '/api/v1/auth/logout', targetId: user.id };
+  },
+  changeMyPassword: async ({ fx }) => {
+    const user = await fx.user({ prefix: 'changer' });
+    return { as: user, method: 'POST', url: '/api/v1/me/password', body: { currentPassword: KNOWN_PASSWORD, newPassword: 'a-brand-new-password' }, targetId: user.id };
+  },
+  updateOrganization: async ({ t, admin }) => ({
+    as: admin,
+    method: 'PATCH',
+    url: '/api/v1/organization',
+    body: { name: 'Audited organization' },
+    targetId: (await t.db.store.organizations.get())!.id,
+  }),
+  createAccount: async ({ fx, admin }) => ({ as: admin, method: 'POST', url: '/api/v1/accounts', body: { name: fx.unique('audited') }, targetId: (res) => String(res.json().id) }),
+  updateAccount: async ({ admin, account }) => ({ as: admin, method: 'PATCH', url: `/api/v1/accounts/${account.id}`, body: { description: 'audited' }, targetId: account.id, accountId: account.id }),
+  deleteAccount: async ({ fx, admin }) => {
+    const doomed = await fx.account('doomed');
+    return { as: admin, method: 'DELETE', url: `/api/v1/accounts/${doomed.id}`, targetId: doomed.id, accountId: doomed.id };
+  },
+  setAccountMember: async ({ fx, admin, account }) => {
+    const user = await fx.user({ prefix: 'grantee' });
+    return { as: admin, method: 'PUT', url: `/api/v1/accounts/${account.id}/members/${user.id}`, body: { role: 'operator' }, targetId: user.id, accountId: account.id };
+  },
+  removeAccountMember: async ({ fx, admin, account }) => {
+    const user = await fx.user({ prefix: 'removee', memberships: [[account.id, 'viewer']] });
+    return { as: admin, method: 'DELETE', url: `/api/v1/accounts/${account.id}/members/${user.id}`, targetId: user.id, accountId: account.id };
+  },
+  createUser: async ({ fx, admin }) => ({
+    as: admin,
+    method: 'POST',
+    url: '/api/v1/users',
+    body: { username: fx.unique('created'), password: 'a-password-for-created' },
+    targetId: (res) => String(res.json().id),
+  }),
+  updateUser: async ({ fx, admin }) => {
+    const user = await fx.user({ prefix: 'updated' });
+    return { as: admin, method: 'PATCH', url: `/api/v1/users/${user.id}`, body: { displayName: 'Audited' }, targetId: user.id };
+  },
+  setUserPassword: async ({ fx, admin }) => {
+    const user = await fx.user({ prefix: 'reset' });
+    return { as: admin, method: 'POST', url: `/api/v1/users/${user.id}/password`, body: { password: 'a-reset-password-000' }, targetId: user.id };
+  },
+  deleteUser: async ({ fx, admin }) => {
+    const user = await fx.user({ prefix: 'deleted' });
+    return { as: admin, method: 'DELETE', url: `/api/v1/users/${user.id}`, targetId: user.id };
+  },
+  createToken: async ({ fx }) => {
+    const user = await fx.user({ prefix: 'tokener' });
+    return { as: user, method: 'POST', url: '/api/v1/tokens', body: { name: 'audited token' }, targetId: (res) => String(res.json().id) };
+  },
+  revokeToken: async ({ fx }) => {
+    const user = await fx.user({ prefix: 'revoker' });
+    const token = await fx.token(user.id);
+    return { as: user, method: 'DELETE', url: `/api/v1/tokens/${token.id}`, targetId: token.id };
+  },
+};
+
+/** A call of each changing endpoint that the access rules refuse (by a viewer of the account, or a user without roles). */
+const DENIED: Record<string, (w: World, viewer: Person) => Promise<Omit<Mutation, 'as'> & { status: number }>> = {
+  updateOrganization: async () => ({ method: 'PATCH', url: '/api/v1/organization', body: { name: 'Not yours' }, targetId: '', status: 403 }),
+  createAccount: async ({ fx }) => ({ method: 'POST', url: '/api/v1/accounts', body: { name: fx.unique('nope') }, targetId: '', status: 403 }),
+  updateAccount: async ({ account }) => ({ method: 'PATCH', url: `/api/v1/accounts/${account.id}`, body: { name: 'renamed-by-viewer' }, targetId: account.id, accountId: account.id, status: 403 }),
+  deleteAccount: async ({ account }) => ({ method: 'DELETE', url: `/api/v1/accounts/${account.id}`, targetId: account.id, accountId: account.id, status: 403 }),
+  setAccountMember: async ({ account }, viewer) => ({
+    method: 'PUT',
+    url: `/api/v1/accounts/${account.id}/members/${viewer.id}`,
+    body: { role: 'admin' },
+    targetId: viewer.id,
+    accountId: account.id,
+    status: 403,
+  }),
+  removeAccountMember: async ({ account, admin }) => ({ method: 'DELETE', url: `/api/v1/accounts/${account.id}/members/${admin.id}`, targetId: admin.id, accountId: account.id, status: 403 }),
+  createUser: async ({ fx }) => ({ method: 'POST', url: '/api/v1/users', body: { username: fx.unique('nope'), password: 'a-password-for-nobody' }, targetId: '', status: 403 }),
+  updateUser: async ({ admin }) => ({ method: 'PATCH', url: `/api/v1/users/${admin.id}`, body: { displayName: 'Hijacked' }, targetId: admin.id, status: 404 }),
+  setUserPassword: async (_w, viewer) => ({ method: 'POST', url: `/api/v1/users/${viewer.id}/password`, body: { password: 'a-password-i-chose' }, targetId: viewer.id, status: 403 }),
+  deleteUser: async ({ admin }) => ({ method: 'DELETE', url: `/api/v1/users/${admin.id}`, targetId: admin.id, status: 404 }),
+  revokeToken: async ({ admin }) => ({ method: 'DELETE', url: `/api/v1/tokens/${admin.tokenId}`, targetId: admin.tokenId, status: 404 }),
+};
+
+/** Changing endpoints every signed-in user may call on their own behalf: nothing to refuse. */
+const NEVER_DENIED = ['login', 'logout', 'changeMyPassword', 'createToken'];
+
+for (const dialect of testDialects()) {
+  describe(`[${dialect}] audit log`, () => {
+    let w: World;
+
+    beforeAll(async () => {
+      const t = await createTestApp(dialect, { config: { loginMaxFailuresPerUser: 2 } });
+      const fx = new Fixtures(t);
+      await knownPasswordHash();
+      const admin = await fx.user({ prefix: 'boss', orgRole: 'org-admin' });
+      const account = await fx.account('audited');
+      await t.db.store.memberships.set(account.id, admin.id, 'admin', new Date().toISOString());
+      w = { t, fx, admin, account };
+    });
+    afterAll(async () => {
+      await w.t.close();
+    });
+
+    /** The entry of one request (by its x-request-id) and action, read through the API as org-admin. */
+    async function entryOf(res: LightMyRequestResponse, action: string): Promise<AuditEntry> {
+      const requestId = String(res.headers['x-request-id']);
+      const list = await w.t.as(w.t.adminToken, 'GET', `/api/v1/audit?action=${encodeURIComponent(action)}&limit=500`);
+      expect(list.statusCode).toBe(200);
+      const entries = (list.json().items as AuditEntry[]).filter((e) => e.requestId === requestId);
+      expect(entries, `one ${action} entry for request ${requestId}`).toHaveLength(1);
+      return entries[0]!;
+    }
+
+    it('every changing endpoint declares its audit action, and this test has a call for it', () => {
+      const changing = w.t.router.registered.filter((ep) => ep.method !== 'GET');
+      expect(changing.length).toBeGreaterThan(0);
+      for (const ep of changing) {
+        expect(ep.audit, `${ep.operationId} changes state but declares no audit action`).toMatch(/^[a-z]+(\.[a-z]+)+$/);
+        expect(Object.keys(SUCCESS), `no successful call of ${ep.operationId} in this test`).toContain(ep.operationId);
+        expect([...Object.keys(DENIED), ...NEVER_DENIED], `no refused call of ${ep.operationId} in this test`).toContain(ep.operationId);
+      }
+      expect(Object.keys(SUCCESS).sort()).toEqual(changing.map((ep) => ep.operationId).sort());
+    });
+
+    it('a successful call of every changing endpoint appends its action with the actor, the address and the target', async () => {
+      for (const ep of w.t.router.registered.filter((e) => e.method !== 'GET')) {
+        const m = await SUCCESS[ep.operationId]!(w);
+        const res = await w.t.as(m.as?.token ?? null, m.method, m.url, m.body, { 'user-agent': 'audit-test/1.0' });
+        expect(res.statusCode, `${ep.operationId}: ${res.body}`).toBe(ep.successStatus);
+        const entry = await entryOf(res, ep.audit!);
+        expect(entry, ep.operationId).toMatchObject({
+          action: ep.audit,
+          outcome: 'success',
+          actorType: 'user',
+          actorId: m.actorId ?? m.as?.id,
+          via: m.via ?? 'token',
+          ip: '127.0.0.1',
+          userAgent: 'audit-test/1.0',
+          targetId: typeof m.targetId === 'string' ? m.targetId : m.targetId(res),
+        });
+        if (m.accountId !== undefined) expect(entry.accountId, ep.operationId).toBe(m.accountId);
+        expect(Date.parse(entry.at)).toBeGreaterThan(Date.now() - 60_000);
+      }
+    });
+
+    it('changes refused by the access rules appear with outcome denied, naming who tried and at what', async () => {
+      const viewer = await w.fx.user({ prefix: 'viewer', memberships: [[w.account.id, 'viewer']] });
+      for (const [operationId, make] of Object.entries(DENIED)) {
+        const ep = w.t.router.registered.find((e) => e.operationId === operationId)!;
+        const m = await make(w, viewer);
+        const res = await w.t.as(viewer.token, m.method, m.url, m.body);
+        expect(res.statusCode, `${operationId}: ${res.body}`).toBe(m.status);
+        const entry = await entryOf(res, ep.audit!);
+        expect(entry, operationId).toMatchObject({ outcome: 'denied', actorType: 'user', actorId: viewer.id, ip: '127.0.0.1', targetId: m.targetId === '' ? null : m.targetId });
+        if (m.accountId !== undefined) expect(entry.accountId, operationId).toBe(m.accountId);
+      }
+      // Account admins read the refusals aimed at their account in their part of the log.
+      const accountAdmin = await w.fx.user({ prefix: 'acctadmin', memberships: [[w.account.id, 'admin']] });
+      const mine = await w.t.as(accountAdmin.token, 'GET', `/api/v1/audit?accountId=${w.account.id}&outcome=denied&actorId=${viewer.id}`);
+      expect((mine.json().items as AuditEntry[]).map((e) => e.action).sort()).toEqual(
+        ['account.delete', 'account.member.remove', 'account.member.set', 'account.update'].sort(),
+      );
+    });
+
+    it('failed sign-ins appear with outcome failure, and sign-ins refused by the rate limit with outcome denied', async () => {
+      const user = await w.fx.user({ prefix: 'forgetful' });
+      const wrong = await w.t.as(null, 'POST', '/api/v1/auth/login', { username: user.username, password: 'not-the-password' });
+      expect(wrong.statusCode).toBe(401);
+      expect(await entryOf(wrong, 'auth.login')).toMatchObject({ outcome: 'failure', actorType: 'anonymous', actorId: null, targetId: user.id, ip: '127.0.0.1', details: { username: user.username, reason: 'bad_credentials' } });
+      const nobody = await w.t.as(null, 'POST', '/api/v1/auth/login', { username: 'nobody-at-all', password: 'whatever-it-is' });
+      expect(nobody.statusCode).toBe(401);
+      expect(await entryOf(nobody, 'auth.login')).toMatchObject({ outcome: 'failure', actorType: 'anonymous', targetId: null, details: { username: 'nobody-at-all' } });
+      await w.t.as(null, 'POST', '/api/v1/auth/login', { username: user.username, password: 'still-not-the-password' });
+      const limited = await w.t.as(null, 'POST', '/api/v1/auth/login', { username: user.username, password: KNOWN_PASSWORD });
+      expect(limited.statusCode).toBe(429);
+      expect(await entryOf(limited, 'auth.login')).toMatchObject({ outcome: 'denied', actorType: 'anonymous', details: { username: user.username, reason: 'rate_limited' } });
+    });
+
+    it('a password change with the wrong current password appears with outcome failure', async () => {
+      const user = await w.fx.user({ prefix: 'guesser' });
+      const res = await w.t.as(user.token, 'POST', '/api/v1/me/password', { currentPassword: 'a-wrong-guess', newPassword: 'a-new-password-xyz' });
+      expect(res.statusCode).toBe(400);
+      expect(await entryOf(res, 'user.password.change')).toMatchObject({ outcome: 'failure', actorId: user.id, targetId: user.id });
+    });
+
+    it('reads that change nothing leave no entry', async () => {
+      const res = await w.t.as(w.admin.token, 'GET', `/api/v1/accounts/${w.account.id}`);
+      const list = await w.t.as(w.t.adminToken, 'GET', '/api/v1/audit?limit=500');
+      expect((list.json().items as AuditEntry[]).filter((e) => e.requestId === res.headers['x-request-id'])).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,557 @@
+/**
+ * The authorization matrix: every route × every role × own/foreign target, against an explicit table
+ * of expected outcomes written from the documented access rules (src/domain/access.ts and each
+ * contract's `access`), not from the services' code:
+ *
+ * - org-admin may do everything; org-auditor reads everything and changes nothing (403 on changes);
+ * - in an account, viewer reads, operator also operates, admin also manages the account and its
+ *   members; a lesser role in the account gets 403;
+ * - objects of an account the caller has no role in answer 404, so their existence is not revealed;
+ * - users are visible to themselves, to organization roles and to admins of an account they belong to
+ *   (404 for everyone else); only org-admin changes other users; tokens belong to their owner.
+ *
+ * Every cell issues a real request against fresh fixtures, checks the status, checks that a refused
+ * change changed nothing, and checks that no answer to a caller without organization role carries
+ * data of the foreign account (its name, its members).
+ */
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allEndpoints } from '../../src/contracts/api.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { testDialects } from '../helpers/databases.js';
+import { expectErrorShape, Fixtures, KNOWN_PASSWORD, knownPasswordHash, ROLES, servedRoutes, type Acct, type Person, type Role } from './fixtures.js';
+
+type Expect = 'allow' | 'redirect' | 401 | 403 | 404 | 409;
+/** Expected outcomes in the order of ROLES: anonymous, org-admin, org-auditor, admin, operator, viewer, no-role. */
+type Row = readonly [Expect, Expect, Expect, Expect, Expect, Expect, Expect];
+/** `-`: the route has no target; `own`/`foreign`: an object of the caller's account or of another account; `self`: the caller's own user or token. */
+type Target = '-' | 'own' | 'foreign' | 'self';
+
+const A = 'allow' as const;
+
+const PUBLIC: Row = [A, A, A, A, A, A, A];
+const ANY_USER: Row = [401, A, A, A, A, A, A];
+const ORG_ADMIN_ONLY: Row = [401, A, 403, 403, 403, 403, 403];
+const ORG_READERS: Row = [401, A, A, 403, 403, 403, 403];
+
+/** Reading an object of an account: account roles on their own account; organization roles everywhere. */
+const READ_OWN: Row = [401, A, A, A, A, A, 404];
+const READ_FOREIGN: Row = [401, A, A, 404, 404, 404, 404];
+/** Managing an account (settings, members): admin of the account; org-admin. */
+const MANAGE_OWN: Row = [401, A, 403, A, 403, 403, 404];
+const MANAGE_FOREIGN: Row = [401, A, 403, 404, 404, 404, 404];
+/** Organization-wide changes addressed to an account (delete): org-admin only; 404 where the caller sees nothing. */
+const ORG_CHANGE_OWN: Row = [401, A, 403, 403, 403, 403, 404];
+const ORG_CHANGE_FOREIGN: Row = [401, A, 403, 404, 404, 404, 404];
+
+/**
+ * The expected table. Keys are operationIds (`operationId#variant` for more cases of one route) and,
+ * for the routes outside the contracts, `METHOD /path`.
+ */
+const EXPECTED: Record<string, Partial<Record<Target, Row>>> = {
+  // Auth: anyone may sign in; everything else needs credentials.
+  login: { '-': PUBLIC },
+  logout: { '-': ANY_USER },
+  getSession: { '-': ANY_USER },
+  getMe: { '-': ANY_USER },
+  changeMyPassword: { '-': ANY_USER },
+  // Organization: every user reads it, org-admin renames it.
+  getOrganization: { '-': ANY_USER },
+  updateOrganization: { '-': ORG_ADMIN_ONLY },
+  // Accounts.
+  listAccounts: { '-': ANY_USER },
+  createAccount: { '-': ORG_ADMIN_ONLY },
+  getAccount: { own: READ_OWN, foreign: READ_FOREIGN },
+  updateAccount: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  deleteAccount: { own: ORG_CHANGE_OWN, foreign: ORG_CHANGE_FOREIGN },
+  listAccountMembers: { own: READ_OWN, foreign: READ_FOREIGN },
+  setAccountMember: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  removeAccountMember: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  // Users: organization roles see all, account admins the members of their accounts.
+  listUsers: { '-': [401, A, A, A, 403, 403, 403] },
+  // An account admin creates users only in accounts they administer; naming another account is
+  // refused with 403 whether or not it exists (checked below), so nothing is revealed.
+  createUser: { own: [401, A, 403, A, 403, 403, 403], foreign: [401, A, 403, 403, 403, 403, 403] },
+  getUser: { self: ANY_USER, own: [401, A, A, A, 404, 404, 404], foreign: [401, A, A, 404, 404, 404, 404] },
+  // The user changes their own display name and email; org-admin changes anyone; who sees a user but may not change it gets 403.
+  updateUser: { self: ANY_USER, own: [401, A, 403, 403, 404, 404, 404], foreign: [401, A, 403, 404, 404, 404, 404] },
+  // Granting oneself an organization role is org-admin's business only.
+  'updateUser#orgRole': { self: ORG_ADMIN_ONLY },
+  setUserPassword: { self: ORG_ADMIN_ONLY, own: [401, A, 403, 403, 404, 404, 404], foreign: [401, A, 403, 404, 404, 404, 404] },
+  // Nobody deletes themselves (409 for org-admin, who could delete anyone else).
+  deleteUser: { self: [401, 409, 403, 403, 403, 403, 403], own: [401, A, 403, 403, 404, 404, 404], foreign: [401, A, 403, 404, 404, 404, 404] },
+  // Tokens: your own; org-admin and org-auditor list everyone's; only the owner and org-admin revoke.
+  listTokens: { '-': ANY_USER },
+  'listTokens#all': { '-': ORG_READERS },
+  'listTokens#userId': { own: ORG_READERS, foreign: ORG_READERS },
+  createToken: { '-': ANY_USER },
+  revokeToken: { self: ANY_USER, own: [401, A, 403, 404, 404, 404, 404], foreign: [401, A, 403, 404, 404, 404, 404] },
+  // Audit log: organization roles read all of it; an account admin reads their accounts' part.
+  listAuditLog: { '-': [401, A, A, A, 403, 403, 403] },
+  'listAuditLog#accountId': { own: [401, A, A, A, 403, 403, 403], foreign: ORG_READERS },
+  // Outside the contracts.
+  'GET /healthz': { '-': PUBLIC },
+  'GET /readyz': { '-': PUBLIC },
+  'GET /metrics': { '-': ORG_READERS },
+  'GET /api/v1/openapi.json': { '-': PUBLIC },
+  'GET /api/docs': { '-': PUBLIC },
+  'GET /api/docs/init.js': { '-': PUBLIC },
+  'GET /api/docs/assets/*': { '-': PUBLIC },
+  'GET /': { '-': ['redirect', 'redirect', 'redirect', 'redirect', 'redirect', 'redirect', 'redirect'] },
+};
+
+const CELLS = Object.values(EXPECTED).reduce((n, targets) => n + Object.keys(targets).length * ROLES.length, 0);
+const TARGETED = Object.values(EXPECTED).filter((targets) => !('-' in targets)).length;
+
+/** The world of one cell: the caller, its account and a foreign account, and a member of each. */
+interface Scenario {
+  role: Role;
+  caller: Person | null;
+  own: Acct;
+  foreign: Acct;
+  /** Viewer of the own account and of the foreign account. */
+  ownMember: Person;
+  /** Viewer of the foreign account only. */
+  foreignMember: Person;
+}
+
+interface Call {
+  method: string;
+  url: string;
+  body?: unknown;
+  /** Use a session cookie instead of the bearer token. */
+  session?: boolean;
+  /** Checks the state after the call: `allowed` is whether the call succeeded. */
+  verify?: (res: LightMyRequestResponse, allowed: boolean) => Promise<void>;
+}
+
+type CaseFn = (s: Scenario, target: Target, t: TestApp, fx: Fixtures) => Promise<Call>;
+
+/** Reads share one scenario per role; every change gets a fresh one. */
+const isRead = (key: string) => key.startsWith('GET ') || allEndpoints.find((ep) => ep.operationId === key.split('#')[0])?.method === 'GET';
+
+const isOrgRole = (role: Role) => role === 'org-admin' || role === 'org-auditor';
+const isAccountRole = (role: Role) => role === 'admin' || role === 'operator' || role === 'viewer';
+const targetAccount = (s: Scenario, target: Target) => (target === 'foreign' ? s.foreign : s.own);
+/** The user a user route is addressed to: the caller (self; a member for anonymous), a member of the own account, or of the foreign account only. */
+const targetUser = (s: Scenario, target: Target) => (target === 'self' ? (s.caller ?? s.ownMember) : target === 'own' ? s.ownMember : s.foreignMember);
+const ids = (res: LightMyRequestResponse, key = 'id') => (res.json().items as Record<string, string>[]).map((i) => i[key]).sort();
+
+/** How to call each route, and what must (not) have changed afterwards. */
+const CASES: Record<string, CaseFn> = {
+  login: async (s, _target, t, fx) => {
+    const who = s.caller ?? (await fx.user({ prefix: 'login' }));
+    return {
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      body: { username: who.username, password: KNOWN_PASSWORD },
+      verify: async (res, allowed) => {
+        if (allowed) expect(String(res.headers['set-cookie'])).toMatch(/^pw_session=.+HttpOnly.*SameSite=Strict/i);
+      },
+    };
+  },
+  logout: async () => ({ method: 'POST', url: '/api/v1/auth/logout' }),
+  getSession: async (s) => ({
+    method: 'GET',
+    url: '/api/v1/auth/session',
+    session: true,
+    verify: async (res, allowed) => {
+      if (allowed) expect(res.json().user.id).toBe(s.caller?.id);
+    },
+  }),
+  getMe: async (s) => ({
+    method: 'GET',
+    url: '/api/v1/me',
+    verify: async (res, allowed) => {
+      if (allowed) expect(res.json().id).toBe(s.caller?.id);
+    },
+  }),
+  changeMyPassword: async (s, _target, t) => ({
+    method: 'POST',
+    url: '/api/v1/me/password',
+    body: { currentPassword: KNOWN_PASSWORD, newPassword: 'another-password-5678' },
+    verify: async (_res, allowed) => {
+      if (s.caller === null) return;
+      const hash = (await t.db.store.users.get(s.caller.id))?.passwordHash;
+      if (allowed) expect(hash).not.toBe(await knownPasswordHash());
+      else expect(hash).toBe(await knownPasswordHash());
+    },
+  }),
+  getOrganization: async () => ({ method: 'GET', url: '/api/v1/organization' }),
+  updateOrganization: async (_s, _target, t, fx) => {
+    const name = fx.unique('Org');
+    return {
+      method: 'PATCH',
+      url: '/api/v1/organization',
+      body: { name },
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.organizations.get())?.name === name).toBe(allowed);
+      },
+    };
+  },
+  listAccounts: async (s) => ({
+    method: 'GET',
+    url: '/api/v1/accounts?limit=500&sort=-createdAt',
+    verify: async (res, allowed) => {
+      if (!allowed) return;
+      const seen = ids(res);
+      if (isOrgRole(s.role)) expect(seen).toEqual(expect.arrayContaining([s.own.id, s.foreign.id]));
+      else if (isAccountRole(s.role)) expect(seen).toEqual([s.own.id]);
+      else expect(seen).toEqual([]);
+    },
+  }),
+  createAccount: async (_s, _target, t, fx) => {
+    const name = fx.unique('created');
+    return {
+      method: 'POST',
+      url: '/api/v1/accounts',
+      body: { name },
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.accounts.getByName(name)) !== undefined).toBe(allowed);
+      },
+    };
+  },
+  getAccount: async (s, target) => ({
+    method: 'GET',
+    url: `/api/v1/accounts/${targetAccount(s, target).id}`,
+    verify: async (res, allowed) => {
+      if (allowed) expect(res.json().id).toBe(targetAccount(s, target).id);
+    },
+  }),
+  updateAccount: async (s, target, t, fx) => {
+    const account = targetAccount(s, target);
+    const description = fx.unique('described');
+    return {
+      method: 'PATCH',
+      url: `/api/v1/accounts/${account.id}`,
+      body: { description },
+      verify: async (_res, allowed) => {
+        const after = await t.db.store.accounts.get(account.id);
+        expect(after?.description === description).toBe(allowed);
+        expect(after?.name).toBe(account.name);
+      },
+    };
+  },
+  deleteAccount: async (s, target, t) => {
+    const account = targetAccount(s, target);
+    return {
+      method: 'DELETE',
+      url: `/api/v1/accounts/${account.id}`,
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.accounts.get(account.id)) === undefined).toBe(allowed);
+      },
+    };
+  },
+  listAccountMembers: async (s, target) => ({
+    method: 'GET',
+    url: `/api/v1/accounts/${targetAccount(s, target).id}/members?limit=500`,
+    verify: async (res, allowed) => {
+      if (!allowed) return;
+      const expected = target === 'own' ? [s.ownMember.id, ...(isAccountRole(s.role) && s.caller !== null ? [s.caller.id] : [])] : [s.ownMember.id, s.foreignMember.id];
+      expect(ids(res, 'userId')).toEqual(expected.sort());
+    },
+  }),
+  setAccountMember: async (s, target, t, fx) => {
+    const account = targetAccount(s, target);
+    const user = await fx.user({ prefix: 'grantee' });
+    return {
+      method: 'PUT',
+      url: `/api/v1/accounts/${account.id}/members/${user.id}`,
+      body: { role: 'viewer' },
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.memberships.get(account.id, user.id)) !== undefined).toBe(allowed);
+      },
+    };
+  },
+  removeAccountMember: async (s, target, t, fx) => {
+    const account = targetAccount(s, target);
+    const user = await fx.user({ prefix: 'removee', memberships: [[account.id, 'viewer']] });
+    return {
+      method: 'DELETE',
+      url: `/api/v1/accounts/${account.id}/members/${user.id}`,
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.memberships.get(account.id, user.id)) === undefined).toBe(allowed);
+      },
+    };
+  },
+  listUsers: async (s) => ({
+    method: 'GET',
+    url: '/api/v1/users?limit=500&sort=-createdAt',
+    verify: async (res, allowed) => {
+      if (!allowed || s.caller === null) return;
+      if (isOrgRole(s.role)) expect(ids(res)).toEqual(expect.arrayContaining([s.ownMember.id, s.foreignMember.id]));
+      else expect(ids(res)).toEqual([s.caller.id, s.ownMember.id].sort());
+    },
+  }),
+  createUser: async (s, target, t, fx) => {
+    const username = fx.unique('newuser');
+    const body = (accountId: string) => ({ username, password: 'a-password-for-new-users', memberships: [{ accountId, role: 'viewer' }] });
+    return {
+      method: 'POST',
+      url: '/api/v1/users',
+      body: body(targetAccount(s, target).id),
+      verify: async (res, allowed) => {
+        expect((await t.db.store.users.getByUsername(username)) !== undefined).toBe(allowed);
+        if (!allowed && s.caller !== null && s.role !== 'org-admin') {
+          // Naming an account that does not exist is refused the same way: no existence oracle.
+          const ghost = await t.as(s.caller.token, 'POST', '/api/v1/users', body('acct_doesnotexist0000'));
+          expect(ghost.statusCode).toBe(res.statusCode);
+        }
+      },
+    };
+  },
+  getUser: async (s, target) => ({
+    method: 'GET',
+    url: `/api/v1/users/${targetUser(s, target).id}`,
+    verify: async (res, allowed) => {
+      if (allowed) expect(res.json().id).toBe(targetUser(s, target).id);
+    },
+  }),
+  updateUser: async (s, target, t, fx) => {
+    const user = targetUser(s, target);
+    const displayName = fx.unique('Renamed');
+    return {
+      method: 'PATCH',
+      url: `/api/v1/users/${user.id}`,
+      body: { displayName },
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.users.get(user.id))?.displayName === displayName).toBe(allowed);
+      },
+    };
+  },
+  'updateUser#orgRole': async (s, target, t) => {
+    const user = targetUser(s, target);
+    const before = (await t.db.store.users.get(user.id))?.orgRole;
+    return {
+      method: 'PATCH',
+      url: `/api/v1/users/${user.id}`,
+      body: { orgRole: 'org-admin' },
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.users.get(user.id))?.orgRole).toBe(allowed ? 'org-admin' : before);
+      },
+    };
+  },
+  setUserPassword: async (s, target, t) => {
+    const user = targetUser(s, target);
+    return {
+      method: 'POST',
+      url: `/api/v1/users/${user.id}/password`,
+      body: { password: 'a-reset-password-123' },
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.users.get(user.id))?.passwordHash !== (await knownPasswordHash())).toBe(allowed);
+      },
+    };
+  },
+  deleteUser: async (s, target, t) => {
+    const user = targetUser(s, target);
+    return {
+      method: 'DELETE',
+      url: `/api/v1/users/${user.id}`,
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.users.get(user.id)) === undefined).toBe(allowed);
+      },
+    };
+  },
+  listTokens: async (s) => ({
+    method: 'GET',
+    url: '/api/v1/tokens?limit=500',
+    verify: async (res, allowed) => {
+      if (!allowed || s.caller === null) return;
+      expect(new Set(ids(res, 'userId'))).toEqual(new Set([s.caller.id]));
+      expect(ids(res)).toContain(s.caller.tokenId);
+    },
+  }),
+  'listTokens#all': async (s) => ({
+    method: 'GET',
+    url: '/api/v1/tokens?all=true&limit=500',
+    verify: async (res, allowed) => {
+      if (allowed) expect(ids(res, 'userId').filter((id) => id !== s.caller?.id).length).toBeGreaterThan(0);
+    },
+  }),
+  'listTokens#userId': async (s, target) => {
+    const user = targetUser(s, target);
+    return {
+      method: 'GET',
+      url: `/api/v1/tokens?userId=${user.id}`,
+      verify: async (res, allowed) => {
+        if (allowed) expect(ids(res)).toEqual([user.tokenId]);
+      },
+    };
+  },
+  createToken: async (s, _target, t) => ({
+    method: 'POST',
+    url: '/api/v1/tokens',
+    body: { name: 'made in the matrix' },
+    verify: async (res, allowed) => {
+      if (!allowed) return;
+      const me = await t.as(res.json().token, 'GET', '/api/v1/me');
+      expect(me.json().id).toBe(s.caller?.id);
+    },
+  }),
+  revokeToken: async (s, target, t, fx) => {
+    const token = target === 'self' ? (s.caller === null ? { id: s.ownMember.tokenId, token: s.ownMember.token } : await fx.token(s.caller.id)) : { id: targetUser(s, target).tokenId, token: targetUser(s, target).token };
+    return {
+      method: 'DELETE',
+      url: `/api/v1/tokens/${token.id}`,
+      verify: async (_res, allowed) => {
+        expect((await t.as(token.token, 'GET', '/api/v1/me')).statusCode).toBe(allowed ? 401 : 200);
+      },
+    };
+  },
+  listAuditLog: async (s) => ({
+    method: 'GET',
+    url: '/api/v1/audit?limit=500',
+    verify: async (res, allowed) => {
+      if (!allowed || s.role !== 'admin') return;
+      const items = res.json().items as { accountId: string | null; details: { marker?: string } }[];
+      expect(new Set(items.map((i) => i.accountId))).toEqual(new Set([s.own.id]));
+      expect(items.map((i) => i.details.marker)).toContain(s.own.name);
+    },
+  }),
+  'listAuditLog#accountId': async (s, target, t) => {
+    const account = targetAccount(s, target);
+    return {
+      method: 'GET',
+      url: `/api/v1/audit?accountId=${account.id}`,
+      verify: async (res, allowed) => {
+        if (allowed) {
+          const items = res.json().items as { accountId: string | null; details: { marker?: string } }[];
+          expect(new Set(items.map((i) => i.accountId))).toEqual(new Set([account.id]));
+          expect(items.map((i) => i.details.marker)).toContain(account.name);
+        } else if (s.caller !== null) {
+          const ghost = await t.as(s.caller.token, 'GET', '/api/v1/audit?accountId=acct_doesnotexist0000');
+          expect(ghost.statusCode).toBe(res.statusCode);
+        }
+      },
+    };
+  },
+  'GET /healthz': async () => ({ method: 'GET', url: '/healthz' }),
+  'GET /readyz': async () => ({ method: 'GET', url: '/readyz' }),
+  'GET /metrics': async () => ({
+    method: 'GET',
+    url: '/metrics',
+    verify: async (res, allowed) => {
+      if (allowed) expect(res.body).toContain('patchwarden_http_requests_total');
+    },
+  }),
+  'GET /api/v1/openapi.json': async () => ({ method: 'GET', url: '/api/v1/openapi.json' }),
+  'GET /api/docs': async () => ({ method: 'GET', url: '/api/docs' }),
+  'GET /api/docs/init.js': async () => ({ method: 'GET', url: '/api/docs/init.js' }),
+  'GET /api/docs/assets/*': async () => ({ method: 'GET', url: '/api/docs/assets/swagger-ui.css' }),
+  'GET /': async () => ({ method: 'GET', url: '/' }),
+};
+
+function outcome(status: number): 'allow' | 'redirect' | number {
+  if (status >= 200 && status < 300) return 'allow';
+  if (status >= 300 && status < 400) return 'redirect';
+  return status;
+}
+
+for (const dialect of testDialects()) {
+  describe(`[${dialect}] authorization matrix`, () => {
+    let t: TestApp;
+    let fx: Fixtures;
+
+    beforeAll(async () => {
+      t = await createTestApp(dialect);
+      fx = new Fixtures(t);
+      await knownPasswordHash();
+    });
+    afterAll(async () => {
+      await t.close();
+    });
+
+    const shared = new Map<Role, Scenario>();
+    async function scenarioFor(key: string, role: Role): Promise<Scenario> {
+      if (!isRead(key)) return scenario(role);
+      const cached = shared.get(role) ?? (await scenario(role));
+      shared.set(role, cached);
+      return cached;
+    }
+
+    async function scenario(role: Role): Promise<Scenario> {
+      const own = await fx.account('own');
+      const foreign = await fx.account('foreign');
+      const ownMember = await fx.user({ prefix: 'ownmember', memberships: [[own.id, 'viewer'], [foreign.id, 'viewer']] });
+      const foreignMember = await fx.user({ prefix: 'foreignmember', memberships: [[foreign.id, 'viewer']] });
+      const caller = await fx.caller(role, own.id);
+      const now = new Date().toISOString();
+      for (const account of [own, foreign]) {
+        await t.db.store.audit.append({
+          at: now, actorType: 'system', actorId: null, actorName: 'system', via: null, action: 'test.marker', outcome: 'success',
+          targetType: 'account', targetId: account.id, accountId: account.id, ip: null, userAgent: null, requestId: null, details: { marker: account.name },
+        });
+      }
+      return { role, caller, own, foreign, ownMember, foreignMember };
+    }
+
+    it(`the table covers every served route (${Object.keys(EXPECTED).length} entries, ${TARGETED} with own/foreign targets; ${CELLS} cells)`, () => {
+      const registered = t.router.registered;
+      const templates = new Map(registered.map((ep) => [`${ep.method} ${ep.path}`, ep.operationId]));
+      const keys = new Set<string>();
+      for (const { method, path } of servedRoutes(t.app)) {
+        const key = templates.get(`${method} ${path}`) ?? (path.startsWith('/api/docs/assets/') ? 'GET /api/docs/assets/*' : `${method} ${path}`);
+        keys.add(key);
+      }
+      // The parse found every contract route, so it did not silently miss routes.
+      for (const ep of registered) expect(keys, `${ep.operationId} not found in app.printRoutes()`).toContain(ep.operationId);
+      const tableBases = new Set(Object.keys(EXPECTED).map((k) => k.split('#')[0]));
+      const missing = [...keys].filter((k) => !tableBases.has(k));
+      expect(missing, 'routes without a row in the expected table: add them').toEqual([]);
+      const stale = [...tableBases].filter((k) => !keys.has(k ?? ''));
+      expect(stale, 'rows for routes the server does not serve').toEqual([]);
+      expect(Object.keys(CASES).sort()).toEqual(Object.keys(EXPECTED).sort());
+      process.stdout.write(`authorization matrix: ${keys.size} routes (+${Object.keys(EXPECTED).length - keys.size} variants) × ${ROLES.length} roles, own/foreign/self targets on ${TARGETED} of them = ${CELLS} cells\n`);
+    });
+
+    for (const [key, targets] of Object.entries(EXPECTED)) {
+      const cells = Object.keys(targets).length * ROLES.length;
+      it(`${key} (${cells} cells)`, async () => {
+        const problems: string[] = [];
+        for (const [target, row] of Object.entries(targets) as [Target, Row][]) {
+          for (const [i, role] of ROLES.entries()) {
+            const expected = row[i];
+            const s = await scenarioFor(key, role);
+            const call = await CASES[key]!(s, target, t, fx);
+            let res: LightMyRequestResponse;
+            if (call.session === true && s.caller !== null) {
+              const session = await fx.session(s.caller.id);
+              res = await t.app.inject({ method: call.method as 'GET', url: call.url, cookies: { pw_session: session.cookie }, headers: { 'x-csrf-token': session.csrfToken } });
+            } else {
+              res = await t.as(s.caller?.token ?? null, call.method, call.url, call.body);
+            }
+            const cell = `${key} as ${role} on ${target}`;
+            const got = outcome(res.statusCode);
+            if (got !== expected) {
+              problems.push(`${cell}: expected ${expected}, got ${res.statusCode} ${res.body.slice(0, 160)}`);
+              continue;
+            }
+            try {
+              if (res.statusCode >= 400) expectErrorShape(res, cell);
+              if (!isOrgRole(role)) {
+                // No answer to a caller without organization role carries the foreign account's data.
+                expect(res.body, `${cell} reveals the foreign account`).not.toContain(s.foreign.name);
+                expect(res.body, `${cell} reveals a member of the foreign account`).not.toContain(s.foreignMember.username);
+              }
+              await call.verify?.(res, got === 'allow');
+            } catch (err) {
+              problems.push(`${cell}: ${(err as Error).message.split('\n')[0] ?? ''}`);
+            }
+          }
+        }
+        expect(problems).toEqual([]);
+      });
+    }
+
+    it('the documentation serves only the Swagger UI scripts and styles', async () => {
+      const assets = servedRoutes(t.app).filter((r) => r.path.startsWith('/api/docs/assets/'));
+      expect(assets.length).toBeGreaterThan(0);
+      for (const { path } of assets) {
+        const res = await t.as(null, 'GET', path);
+        const allowed = /^\/api\/docs\/assets\/swagger-ui[\w.-]*\.(js|css)$/.test(path);
+        expect(res.statusCode, path).toBe(allowed ? 200 : 404);
+      }
+      for (const path of ['/api/docs/assets/swagger-ui.css', '/api/docs/assets/swagger-ui-bundle.js']) expect((await t.as(null, 'GET', path)).statusCode).toBe(200);
+    });
+  });
+}

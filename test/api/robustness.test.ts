@@ -1,0 +1,269 @@
+/**
+ * Robustness: more than a thousand malformed requests generated from the contract schemas (see
+ * ./malformed.ts) across every route, through app.inject and, for what only a socket can express
+ * (huge and truncated bodies, wrong Content-Length, broken HTTP), through a real listening server.
+ * Every answer must be a 4xx with the error shape, never a 5xx, and the server must stay up.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allEndpoints, endpoints } from '../../src/contracts/api.js';
+import { ServerConfig } from '../../src/server/config.js';
+import { startServer, type RunningServer } from '../../src/server/server.js';
+import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../helpers/app.js';
+import { testDialects } from '../helpers/databases.js';
+import { Fixtures, isErrorShape, KNOWN_PASSWORD, knownPasswordHash } from './fixtures.js';
+import { generateCases, INJECTIONS, type MalformedCase } from './malformed.js';
+
+const BODY_LIMIT = 1024 * 1024;
+const MIN_MALFORMED = 1000;
+
+/**
+ * On SQLite every case runs; on PostgreSQL the cases that reach the database (what the contract
+ * accepts, ids in paths, credentials): the others are refused by validation before any query.
+ */
+const reachesDatabase = (c: MalformedCase) => !c.mustFail || c.kind.startsWith('path') || c.kind === 'credentials';
+
+for (const dialect of testDialects()) {
+  const full = dialect === 'sqlite';
+  describe(`[${dialect}] robustness: malformed requests through app.inject${full ? '' : ' (the cases that reach the database)'}`, () => {
+    let t: TestApp;
+    let cases: MalformedCase[] = [];
+    const tally = { sent: 0, refused: 0, accepted: 0 };
+
+    beforeAll(async () => {
+      t = await createTestApp(dialect, { config: { loginMaxFailuresPerUser: 1000, loginMaxFailuresPerIp: 100_000, bodyLimitBytes: BODY_LIMIT } });
+      const fx = new Fixtures(t);
+      await knownPasswordHash();
+      const account = await fx.account('robust');
+      const user = await fx.user({ prefix: 'robust', memberships: [[account.id, 'viewer']] });
+      const passwordChanger = await fx.user({ prefix: 'pwchanger' });
+      const admin = await t.db.store.users.getByUsername('admin');
+      const token = await fx.token(admin!.id);
+      cases = generateCases(t.router.registered, {
+        params: { accountId: account.id, userId: user.id, tokenId: token.id },
+        bodies: {
+          login: { username: 'admin', password: 'not-the-admin-password' },
+          changeMyPassword: { currentPassword: KNOWN_PASSWORD, newPassword: 'a-new-password-123' },
+          updateOrganization: { name: 'Robust organization' },
+          createAccount: { name: 'robust-created', description: 'made by the robustness test' },
+          updateAccount: { description: 'described by the robustness test' },
+          setAccountMember: { role: 'viewer' },
+          createUser: {
+            username: 'robust-created',
+            password: 'robust-password-123',
+            displayName: 'Robust',
+            email: 'robust@example.com',
+            orgRole: null,
+            mustChangePassword: true,
+            memberships: [{ accountId: account.id, role: 'viewer' }],
+          },
+          updateUser: { displayName: 'Robust user', email: 'robust@example.com', disabled: false },
+          setUserPassword: { password: 'robust-password-456', mustChangePassword: false },
+          createToken: { name: 'robust token', expiresInDays: 30 },
+        },
+        tokenFor: (operationId) => (operationId === 'changeMyPassword' ? passwordChanger.token : t.adminToken),
+        bodyLimitBytes: BODY_LIMIT,
+        costly: ['login', 'changeMyPassword', 'createUser', 'setUserPassword'],
+        acceptedPerField: 2,
+      }).filter((c) => full || reachesDatabase(c));
+    });
+    afterAll(async () => {
+      await t.close();
+    });
+
+    it('generates cases from every registered endpoint', () => {
+      expect(t.router.registered.map((e) => e.operationId).sort()).toEqual(allEndpoints.map((e) => e.operationId).sort());
+      const covered = new Set(cases.map((c) => c.endpoint));
+      for (const ep of t.router.registered) expect(covered, ep.operationId).toContain(ep.operationId);
+      expect(cases.filter((c) => c.mustFail).length).toBeGreaterThanOrEqual(full ? MIN_MALFORMED : 500);
+    });
+
+    for (const endpoint of [...allEndpoints.map((e) => e.operationId), '(none)']) {
+      it(`${endpoint}: malformed requests answer 4xx with the error shape, never 5xx`, async () => {
+        const problems: string[] = [];
+        for (const c of cases.filter((x) => x.endpoint === endpoint)) {
+          const res = await t.app.inject({ method: c.method as 'GET', url: c.url, headers: c.headers, ...(c.payload === undefined ? {} : { payload: c.payload }) });
+          tally.sent += 1;
+          if (c.mustFail) tally.refused += 1;
+          else tally.accepted += 1;
+          const what = `${c.kind}: ${c.method} ${c.url.slice(0, 120)} ${(c.payload ?? '').slice(0, 80)} -> ${res.statusCode} ${res.body.slice(0, 160)}`;
+          if (res.statusCode >= 500) problems.push(`5xx for ${what}`);
+          else if (c.mustFail && (res.statusCode < 400 || !isErrorShape(res))) problems.push(`not a 4xx with the error shape for ${what}`);
+          else if (res.statusCode >= 400 && !isErrorShape(res)) problems.push(`error without the error shape for ${what}`);
+          else if (!c.mustFail && c.method === 'GET' && res.statusCode !== 200) problems.push(`a valid read failed: ${what}`);
+        }
+        expect(problems).toEqual([]);
+      });
+    }
+
+    it(`sent at least ${full ? MIN_MALFORMED : 500} malformed requests and the server is still up`, async () => {
+      process.stdout.write(`robustness [${dialect}]: ${tally.sent} generated requests through app.inject (${tally.refused} malformed, ${tally.accepted} valid-looking)\n`);
+      expect(tally.refused).toBeGreaterThanOrEqual(full ? MIN_MALFORMED : 500);
+      expect(tally.refused).toBe(cases.filter((c) => c.mustFail).length);
+      expect((await t.as(null, 'GET', '/healthz')).statusCode).toBe(200);
+      expect((await t.as(null, 'GET', '/readyz')).statusCode).toBe(200);
+      const created = await t.as(t.adminToken, 'POST', '/api/v1/accounts', { name: 'after-the-storm' });
+      expect(created.statusCode).toBe(201);
+      expect((await t.as(t.adminToken, 'GET', `/api/v1/accounts/${created.json().id}`)).statusCode).toBe(200);
+      // Injection strings stored as data come back as the same data.
+      const renamed = await t.as(t.adminToken, 'PATCH', '/api/v1/organization', { name: "'; DROP TABLE users; --" });
+      expect(renamed.json().name).toBe("'; DROP TABLE users; --");
+      expect((await t.as(t.adminToken, 'GET', '/api/v1/users?q=admin')).json().total).toBeGreaterThanOrEqual(1);
+    });
+  });
+}
+
+/** The first HTTP response in raw bytes from a socket. */
+interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+function parseRaw(raw: Buffer): RawResponse | undefined {
+  const text = raw.toString('latin1');
+  const end = text.indexOf('\r\n\r\n');
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
+  if (m === null || end < 0) return undefined;
+  const headers: Record<string, string> = {};
+  for (const line of text.slice(0, end).split('\r\n').slice(1)) {
+    const i = line.indexOf(':');
+    if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+  }
+  const rest = raw.subarray(Buffer.byteLength(text.slice(0, end + 4), 'latin1'));
+  const length = headers['content-length'] === undefined ? rest.length : Number(headers['content-length']);
+  return { status: Number(m[1]), headers, body: rest.subarray(0, length).toString('utf8') };
+}
+
+/** Sends raw bytes and reads until the server closes (or `waitMs`); `halfClose` ends our side after writing. */
+function rawRequest(port: number, data: Buffer | string, halfClose = true, waitMs = 3000): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const socket = net.connect(port, '127.0.0.1');
+    const timer = setTimeout(() => socket.destroy(), waitMs);
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks));
+    });
+    socket.write(data, () => {
+      if (halfClose) socket.end();
+    });
+  });
+}
+
+describe('robustness: malformed requests over a real socket', () => {
+  let server: RunningServer;
+  let dir: string;
+  let port: number;
+  let token: string;
+  let sent = 0;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pw-robust-'));
+    const config = ServerConfig.parse({ dataDir: dir, port: 0, logLevel: 'silent', adminPassword: ADMIN_PASSWORD, bodyLimitBytes: BODY_LIMIT });
+    server = await startServer(config, { logger: pino({ level: 'silent' }) });
+    port = Number(new URL(server.url).port);
+    const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
+    const session = /pw_session=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1];
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const created = await fetch(`${server.url}/api/v1/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: `pw_session=${session ?? ''}`, 'x-csrf-token': csrfToken },
+      body: JSON.stringify({ name: 'socket tests' }),
+    });
+    token = ((await created.json()) as { token: string }).token;
+  });
+  afterAll(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function expectRefused(data: Buffer | string, label: string, status?: number): Promise<void> {
+    sent += 1;
+    const res = parseRaw(await rawRequest(port, data));
+    expect(res, `${label}: no HTTP response`).toBeDefined();
+    expect(res!.status, `${label}: ${res!.status} ${res!.body.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
+    expect(res!.status, label).toBeLessThan(500);
+    if (status !== undefined) expect(res!.status, label).toBe(status);
+    expect(isErrorShape(res!), `${label}: ${res!.body.slice(0, 300)}`).toBe(true);
+  }
+
+  const isValidCreateAccount = (body: string) => {
+    try {
+      return endpoints.createAccount.body.safeParse(JSON.parse(body)).success;
+    } catch {
+      return false;
+    }
+  };
+
+  const post = (path: string, headers: string, body: Buffer | string) =>
+    Buffer.concat([Buffer.from(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n${headers}\r\n`), Buffer.isBuffer(body) ? body : Buffer.from(body)]);
+
+  it('refuses huge bodies with 413 (by Content-Length, chunked, and through fetch)', async () => {
+    const big = Buffer.alloc(2 * BODY_LIMIT, 'a');
+    const json = Buffer.from(JSON.stringify({ name: 'huge', description: big.toString() }));
+    await expectRefused(post('/api/v1/accounts', `Content-Type: application/json\r\nContent-Length: ${json.length}\r\n`, json), 'huge body', 413);
+    await expectRefused(
+      post('/api/v1/accounts', 'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n', Buffer.concat([Buffer.from(`${json.length.toString(16)}\r\n`), json, Buffer.from('\r\n0\r\n\r\n')])),
+      'huge chunked body',
+      413,
+    );
+    await expectRefused(post('/api/v1/auth/login', `Content-Type: application/json\r\nContent-Length: ${big.length}\r\n`, big), 'huge login body', 413);
+    sent += 1;
+    const res = await fetch(`${server.url}/api/v1/users`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: json });
+    expect(res.status).toBe(413);
+    expect(isErrorShape({ headers: { 'content-type': res.headers.get('content-type') }, body: await res.text() })).toBe(true);
+  });
+
+  it('refuses invalid JSON, wrong types, unknown fields and injections with 400', async () => {
+    const bodies = ['{', '{"name":', "{'name':'x'}", 'nul', '{"name":"a"}{"b":1}', '\u0000', '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{"admin":true}}}', '[]', '42', '"x"', '{"name":42}', '{"name":"ok-name","extra":1}', ...INJECTIONS.map((i) => JSON.stringify({ name: i }))];
+    for (const body of bodies.filter((b) => !isValidCreateAccount(b))) {
+      const bytes = Buffer.from(body);
+      await expectRefused(post('/api/v1/accounts', `Content-Type: application/json\r\nContent-Length: ${bytes.length}\r\n`, bytes), `socket body ${body.slice(0, 40)}`);
+      sent += 1;
+      const res = await fetch(`${server.url}/api/v1/accounts`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body });
+      expect(res.status, body).toBeGreaterThanOrEqual(400);
+      expect(res.status, body).toBeLessThan(500);
+      expect(isErrorShape({ headers: { 'content-type': res.headers.get('content-type') }, body: await res.text() }), body).toBe(true);
+    }
+  });
+
+  it('answers broken HTTP (truncated bodies, wrong Content-Length, bad framing) with a 4xx in the error shape', async () => {
+    const body = '{"username":"admin","password":"x"}';
+    await expectRefused(post('/api/v1/auth/login', 'Content-Type: application/json\r\nContent-Length: 100\r\n', body.slice(0, 20)), 'truncated body');
+    await expectRefused(post('/api/v1/auth/login', 'Content-Type: application/json\r\nContent-Length: 5\r\n', body), 'Content-Length shorter than the body');
+    await expectRefused(post('/api/v1/auth/login', 'Content-Type: application/json\r\nContent-Length: abc\r\n', body), 'non-numeric Content-Length');
+    await expectRefused(post('/api/v1/auth/login', 'Content-Type: application/json\r\nContent-Length: -1\r\n', body), 'negative Content-Length');
+    await expectRefused(post('/api/v1/auth/login', `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nContent-Length: 3\r\n`, body), 'two Content-Lengths');
+    await expectRefused(post('/api/v1/auth/login', `Content-Type: application/json\r\nContent-Length: ${body.length}\r\nTransfer-Encoding: chunked\r\n`, body), 'Content-Length and chunked');
+    await expectRefused(post('/api/v1/auth/login', 'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n', `zz\r\n${body}\r\n0\r\n\r\n`), 'bad chunk size');
+    await expectRefused(post('/api/v1/auth/login', 'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n', `5\r\n${body}\r\n0\r\n\r\n`), 'chunk longer than its size');
+    await expectRefused('GARBAGE\r\n\r\n', 'garbage request line');
+    await expectRefused('GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n', 'unknown HTTP version');
+    await expectRefused('GET /healthz\u0000 HTTP/1.1\r\nHost: x\r\n\r\n', 'NUL in the request line');
+    await expectRefused('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Bad\u0000: 1\r\n\r\n', 'NUL in a header name');
+    await expectRefused('GET /healthz HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n', 'header without colon');
+    await expectRefused(`GET /api/v1/accounts HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 'oversized headers', 431);
+    await expectRefused(`GET /api/v1/accounts/%zz HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`, 'bad percent-encoding in the path');
+    await expectRefused(`GET /api/v1/accounts/${'a'.repeat(300)} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`, 'over-long path parameter');
+    await expectRefused(post('/api/v1/accounts', 'Content-Type: application/xml\r\nContent-Length: 7\r\n', '<a></a>'), 'XML body', 415);
+    await expectRefused(post('/api/v1/accounts', 'Content-Length: 2\r\n', '{}'), 'body without Content-Type', 415);
+  });
+
+  it('still serves after the malformed requests', async () => {
+    process.stdout.write(`robustness over a socket: ${sent} malformed requests\n`);
+    expect(sent).toBeGreaterThanOrEqual(50);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    const me = await fetch(`${server.url}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { username: string }).username).toBe('admin');
+    const created = await fetch(`${server.url}/api/v1/accounts`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ name: 'after-the-socket-storm' }) });
+    expect(created.status).toBe(201);
+  });
+});
