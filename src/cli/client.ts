@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ERROR_CODES, AppError, type ErrorCode } from '../domain/errors.js';
 import type { AnyEndpoint } from '../contracts/api.js';
+import { errorCodeForStatus } from '../contracts/errors.js';
 
 /** The API's error shape, read leniently: a code this CLI does not know still keeps its message. */
 const ServerError = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }) });
@@ -60,18 +61,6 @@ function networkReason(err: unknown): string {
     cause = inner;
   }
   return String(cause);
-}
-
-function errorCodeForStatus(status: number): ErrorCode {
-  if (status === 401) return 'unauthenticated';
-  if (status === 403) return 'forbidden';
-  if (status === 404) return 'not_found';
-  if (status === 409) return 'conflict';
-  if (status === 413) return 'payload_too_large';
-  if (status === 415) return 'unsupported_media_type';
-  if (status === 429) return 'rate_limited';
-  if (status === 502 || status === 503 || status === 504) return 'unavailable';
-  return status >= 500 || status < 400 ? 'internal' : 'bad_request';
 }
 
 /** Fills `{param}` templates of a contract path, each value URL-encoded. */

@@ -37,6 +37,7 @@ export const endpoints = {
 export const allEndpoints: readonly AnyEndpoint[] = Object.values(endpoints);
 
 export * from './common.js';
+export * from './errors.js';
 export * from './endpoint.js';
 export * from './accounts.contract.js';
 export * from './audit.contract.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FreeText, Id, Timestamp, SearchTerm, listQuery, page } from './common.js';
+import { FreeText, Id, QueryBoolean, Timestamp, SearchTerm, listQuery, page } from './common.js';
 import { defineEndpoint, NoContent } from './endpoint.js';
 import { Password, User, Username } from './users.contract.js';
 
@@ -117,11 +117,11 @@ export const listTokens = defineEndpoint({
   path: '/api/v1/tokens',
   tag: 'Tokens',
   summary: 'List API tokens',
-  description: 'Your own tokens; with `all=true` an org-admin or org-auditor sees every user\'s tokens.',
+  description: 'Your own tokens; with `all=true` (or `1`) an org-admin or org-auditor sees every user\'s tokens.',
   auth: 'authenticated',
   access: 'any user (own tokens); org-admin, org-auditor (all)',
   query: listQuery(['name', 'createdAt', 'expiresAt', 'lastUsedAt'], '-createdAt').extend({
-    all: z.enum(['true', 'false']).optional(),
+    all: QueryBoolean.optional(),
     userId: Id.optional(),
     state: z.enum(['active', 'expired', 'revoked']).optional(),
     q: SearchTerm.optional(),
@@ -158,4 +158,5 @@ export const revokeToken = defineEndpoint({
   response: NoContent,
   successStatus: 204,
   audit: 'token.revoke',
+  allowDuringPasswordChange: true,
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ACCOUNT_ROLES, ORG_ROLES } from '../domain/access.js';
-import { FreeText, Id, SearchTerm, Timestamp, listQuery, page } from './common.js';
+import { FreeText, Id, QueryBoolean, SearchTerm, Timestamp, listQuery, page } from './common.js';
 import { defineEndpoint, NoContent } from './endpoint.js';
 
 export const AccountRole = z.enum(ACCOUNT_ROLES);
@@ -70,7 +70,7 @@ export const ListUsersQuery = listQuery(['username', 'createdAt', 'lastLoginAt']
   q: SearchTerm.optional(),
   orgRole: OrgRole.optional(),
   accountId: Id.optional(),
-  disabled: z.enum(['true', 'false']).optional(),
+  disabled: QueryBoolean.optional(),
 });
 
 export const listUsers = defineEndpoint({
@@ -133,7 +133,7 @@ export const setUserPassword = defineEndpoint({
   path: '/api/v1/users/{userId}/password',
   tag: 'Users',
   summary: "Reset a user's password",
-  description: 'Ends all sessions of the user. By default the user must choose a new password at next sign-in.',
+  description: 'Ends all sessions of the user and revokes all their API tokens. By default the user must choose a new password at next sign-in.',
   auth: 'authenticated',
   access: 'org-admin',
   params: UserParams,

@@ -62,6 +62,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
+    // A client must send its whole request within this time (slow-body connections are closed).
+    requestTimeout: 120_000,
     routerOptions: { maxParamLength: 200 },
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler: createClientErrorHandler(logger),

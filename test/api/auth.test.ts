@@ -208,6 +208,22 @@ for (const dialect of testDialects()) {
       expectError(await withSession(t.app, session, 'GET', '/api/v1/me'), 401, 'unauthenticated');
     });
 
+    it("an admin's password reset ends the user's sessions and revokes their tokens; they may still revoke tokens before choosing a new password", async () => {
+      const user = await t.createUser('to-reset', { password: 'reset-password-123' });
+      const session = await signIn(t, 'to-reset', 'reset-password-123');
+      const reset = await t.as(t.adminToken, 'POST', `/api/v1/users/${user.id}/password`, { password: 'temporary-password-1' });
+      expect(reset.statusCode, reset.body).toBe(204);
+      expectError(await t.as(user.token, 'GET', '/api/v1/me'), 401, 'unauthenticated');
+      expectError(await withSession(t.app, session, 'GET', '/api/v1/me'), 401, 'unauthenticated');
+      // Signed in with the temporary password, the user must change it, but may revoke a token meanwhile.
+      const again = await signIn(t, 'to-reset', 'temporary-password-1');
+      const own = await t.db.store.tokens.list({ userId: user.id, now: new Date().toISOString() }, { limit: 10, offset: 0, sort: 'name' });
+      expect(own.items.every((tok) => tok.revokedAt !== null)).toBe(true);
+      expectError(await withSession(t.app, again, 'GET', '/api/v1/accounts'), 403, 'password_change_required');
+      const id = own.items[0]!.id;
+      expectError(await withSession(t.app, again, 'DELETE', `/api/v1/tokens/${id}`), 409, 'conflict');
+    });
+
     it('stores token secrets and session cookies only as SHA-256 hashes, and passwords as scrypt hashes', async () => {
       const password = 'stored-password-9876';
       const created = await t.as(t.adminToken, 'POST', '/api/v1/users', { username: 'stored', password, mustChangePassword: false });

@@ -3,34 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import type pino from 'pino';
 import { AppError, type ErrorCode } from '../../domain/errors.js';
 import type { ErrorResponse } from '../../contracts/api.js';
-
-export const STATUS_OF: Record<ErrorCode, number> = {
-  validation: 400,
-  bad_request: 400,
-  unauthenticated: 401,
-  password_change_required: 403,
-  forbidden: 403,
-  csrf: 403,
-  not_found: 404,
-  conflict: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  rate_limited: 429,
-  unavailable: 503,
-  internal: 500,
-};
-
-function codeForStatus(status: number): ErrorCode {
-  if (status === 401) return 'unauthenticated';
-  if (status === 403) return 'forbidden';
-  if (status === 404) return 'not_found';
-  if (status === 409) return 'conflict';
-  if (status === 413) return 'payload_too_large';
-  if (status === 415) return 'unsupported_media_type';
-  if (status === 429) return 'rate_limited';
-  if (status === 503) return 'unavailable';
-  return status >= 500 ? 'internal' : 'bad_request';
-}
+import { errorCodeForStatus, HTTP_STATUS_OF } from '../../contracts/errors.js';
 
 /** Fastify's own client errors, in words that say what to fix. */
 function fastifyMessage(err: FastifyError): string {
@@ -61,7 +34,7 @@ export function errorBody(code: ErrorCode, message: string, details?: unknown): 
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, request, reply) => {
     if (err instanceof AppError) {
-      const status = STATUS_OF[err.code];
+      const status = HTTP_STATUS_OF[err.code];
       if (status >= 500) request.log.error({ err, code: err.code }, 'request failed');
       const retry = (err.details as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds;
       if (err.code === 'rate_limited' && retry !== undefined) void reply.header('retry-after', String(retry));
@@ -70,7 +43,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     const fe = err as FastifyError;
     const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;
     if (status >= 400 && status < 500) {
-      return reply.status(status).send(errorBody(codeForStatus(status), fastifyMessage(fe)));
+      return reply.status(status).send(errorBody(errorCodeForStatus(status), fastifyMessage(fe)));
     }
     request.log.error({ err }, 'request failed');
     return reply
@@ -91,7 +64,7 @@ export function installErrorHandling(app: FastifyInstance): void {
 export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
   request.log.debug({ code: err.code }, 'request refused by the router');
-  void reply.status(status).send(errorBody(codeForStatus(status), fastifyMessage(err)));
+  void reply.status(status).send(errorBody(errorCodeForStatus(status), fastifyMessage(err)));
 }
 
 const CLIENT_ERRORS: Record<string, [number, string, string]> = {
@@ -113,7 +86,7 @@ export function createClientErrorHandler(logger: pino.Logger): (err: Error & { c
     // As Node does: answer only when no response on this socket has started, so none is corrupted.
     const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
     if (socket.writable && inFlight?.headersSent !== true) {
-      const body = JSON.stringify(errorBody(codeForStatus(status), message));
+      const body = JSON.stringify(errorBody(errorCodeForStatus(status), message));
       socket.write(
         `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
       );

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorResponse, type AnyEndpoint } from '../../contracts/api.js';
-import { STATUS_OF } from './errors.js';
+import { HTTP_STATUS_OF } from '../../contracts/errors.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -78,7 +78,7 @@ export function openApiDocument(endpoints: readonly AnyEndpoint[], version: stri
         'Authenticate with an API token (`Authorization: Bearer <token>`, create one with `patchwarden login` or POST /api/v1/tokens) ' +
         'or with the session cookie from POST /api/v1/auth/login; cookie requests that change state must send `X-CSRF-Token`.\n\n' +
         'Errors always have the shape `{ "error": { "code", "message", "details" } }`; codes: ' +
-        Object.entries(STATUS_OF)
+        Object.entries(HTTP_STATUS_OF)
           .map(([c, s]) => `\`${c}\` (${s})`)
           .join(', ') +
         '.\n\nLists take `limit` (1–500, default 50), `offset` and `sort` (`field` or `-field`) and answer `{ items, total, limit, offset }`.',

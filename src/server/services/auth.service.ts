@@ -134,7 +134,7 @@ export class AuthService {
       await tx.sessions.insert({ ...session, ip: ctx.ip, userAgent: ctx.userAgent });
       await tx.users.update(user.id, { lastLoginAt: now.toISOString() }, now.toISOString());
       await tx.loginAttempts.clearFailures(username);
-      await tx.audit.append(auditEntry({ ...ctx, principal }, now, { action: 'auth.login', targetType: 'user', targetId: user.id }));
+      await tx.audit.append(auditEntry({ ...ctx, principal }, now, { action: 'auth.login', targetType: 'user', targetId: user.id, details: { username } }));
     });
     return { cookie, info: { user: await this.userView(user.id), csrfToken: session.csrfToken, expiresAt: session.expiresAt } };
   }

@@ -6,7 +6,7 @@ import { AuthService } from './auth.service.js';
 import { auditEntry, forbid, principalOf, type RequestContext, type ServiceDeps } from './context.js';
 
 export interface TokenListQuery extends PageRequest {
-  all?: 'true' | 'false' | undefined;
+  all?: boolean | undefined;
   userId?: string | undefined;
   state?: 'active' | 'expired' | 'revoked' | undefined;
   q?: string | undefined;
@@ -20,7 +20,7 @@ export class TokensService {
 
   async list(ctx: RequestContext, query: TokenListQuery): Promise<Page<ApiToken>> {
     const principal = principalOf(ctx);
-    const everyone = query.all === 'true' || (query.userId !== undefined && query.userId !== principal.userId);
+    const everyone = query.all === true || (query.userId !== undefined && query.userId !== principal.userId);
     if (everyone && !canReadOrganization(principal)) forbid("Listing other users' tokens needs the org-admin or org-auditor role.");
     return this.deps.store.tokens.list(
       { userId: everyone ? query.userId : principal.userId, state: query.state, q: query.q, now: this.deps.clock().toISOString() },

@@ -9,7 +9,7 @@ export interface UserListQuery extends PageRequest {
   q?: string | undefined;
   orgRole?: OrgRole | undefined;
   accountId?: string | undefined;
-  disabled?: 'true' | 'false' | undefined;
+  disabled?: boolean | undefined;
 }
 
 /** Users, their organization roles and passwords. Account roles are set through AccountsService. */
@@ -54,7 +54,7 @@ export class UsersService {
         q: query.q,
         orgRole: query.orgRole,
         accountId: query.accountId,
-        disabled: query.disabled === undefined ? undefined : query.disabled === 'true',
+        disabled: query.disabled,
       },
       query,
     );
@@ -167,7 +167,9 @@ export class UsersService {
     const now = this.deps.clock();
     await this.deps.store.transaction(async (tx) => {
       await tx.users.update(userId, { passwordHash: hash, mustChangePassword: mustChangePassword ?? true }, now.toISOString());
+      // A reset is often the answer to a compromise: end every session and revoke every token.
       await tx.sessions.deleteForUser(userId);
+      await tx.tokens.revokeForUser(userId, now.toISOString());
       await tx.audit.append(auditEntry(ctx, now, { action: 'user.password.reset', targetType: 'user', targetId: userId, details: { username: user.username } }));
     });
   }
