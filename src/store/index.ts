@@ -6,3 +6,4 @@ export { toUser, type UserRecord } from './users.repository.js';
 export { toApiToken, type SessionRecord, type TokenRecord } from './credentials.repository.js';
 export type { NewAuditEntry } from './audit.repository.js';
 export { isUniqueViolation } from './errors.js';
+export type { AdvisoriesRepository, AdvisoryFilter, AdvisorySummary, LoadRecordsOptions, StoredAdvisory } from './advisories.repository.js';

@@ -98,6 +98,43 @@ export interface LeasesTable {
   expires_at: string;
 }
 
+export interface AdvisoriesTable {
+  id: string;
+  modified: string;
+  published: string | null;
+  withdrawn: string | null;
+  summary: string | null;
+  source: string;
+  ecosystems: string;
+  aliases: string;
+  cves: string;
+  severity_score: number | null;
+  severity_rating: string;
+  content_hash: string;
+  record: string;
+  imported_at: string;
+}
+
+export interface AdvisoryPackagesTable {
+  advisory_id: string;
+  ecosystem: string;
+  family: string;
+  name: string;
+}
+
+export interface AdvisoryAliasesTable {
+  advisory_id: string;
+  alias: string;
+}
+
+export interface AdvisorySourcesTable {
+  base_url: string;
+  ecosystem: string;
+  last_modified: string | null;
+  last_id: string | null;
+  synced_at: string;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   accounts: AccountsTable;
@@ -108,4 +145,8 @@ export interface Database {
   login_attempts: LoginAttemptsTable;
   audit_log: AuditLogTable;
   leases: LeasesTable;
+  advisories: AdvisoriesTable;
+  advisory_packages: AdvisoryPackagesTable;
+  advisory_aliases: AdvisoryAliasesTable;
+  advisory_sources: AdvisorySourcesTable;
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { AccountsRepository, OrganizationsRepository } from './accounts.repository.js';
+import { AdvisoriesRepository } from './advisories.repository.js';
 import { AuditRepository } from './audit.repository.js';
 import { ApiTokensRepository, LoginAttemptsRepository, SessionsRepository } from './credentials.repository.js';
 import type { DatabaseHandle, Dialect } from './database.js';
@@ -18,6 +19,7 @@ export interface Repositories {
   loginAttempts: LoginAttemptsRepository;
   audit: AuditRepository;
   leases: LeasesRepository;
+  advisories: AdvisoriesRepository;
 }
 
 export interface Store extends Repositories {
@@ -40,6 +42,7 @@ function repositories(db: Kysely<Database>): Repositories {
     loginAttempts: new LoginAttemptsRepository(db),
     audit: new AuditRepository(db),
     leases: new LeasesRepository(db),
+    advisories: new AdvisoriesRepository(db),
   };
 }
 
