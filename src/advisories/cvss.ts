@@ -67,7 +67,14 @@ function parseMetrics(body: string, base: MetricTable, other: MetricTable): Map<
   return metrics;
 }
 
-/** CVSS v3/v4 qualitative rating of a score (v2 has no "critical" and no "none"). */
+/**
+ * The qualitative rating of a CVSS score: v3/v4 none 0.0, low 0.1–3.9, medium 4.0–6.9, high
+ * 7.0–8.9, critical 9.0–10.0; v2 (NVD) low 0.0–3.9, medium 4.0–6.9, high 7.0–10.0.
+ *
+ * @example
+ *   cvssRating(8.1) // 'high'
+ *   cvssRating(9.3, '2.0') // 'high'
+ */
 export function cvssRating(score: number, version: CvssVersion = '3.1'): CvssRating {
   if (version === '2.0') return score >= 7 ? 'high' : score >= 4 ? 'medium' : 'low';
   if (score === 0) return 'none';

@@ -70,7 +70,11 @@ export function parseEcosystem(ecosystem: string): EcosystemRef {
 
 /**
  * Throws AppError('validation') when an instance's distro ecosystem lacks the release its records
- * are published per.
+ * are published per; returns otherwise.
+ *
+ * @example
+ *   assertInstanceEcosystem(parseEcosystem('Debian:12')) // ok
+ *   assertInstanceEcosystem(parseEcosystem('Ubuntu'))    // throws: Ecosystem "Ubuntu" names no release; ...
  */
 export function assertInstanceEcosystem(ref: EcosystemRef): void {
   if (ref.distro && ref.release === null && RELEASE_REQUIRED.has(ref.family)) {
@@ -94,7 +98,13 @@ export function normalizePackageName(family: string, name: string): string {
   return name;
 }
 
-/** The index key of a package: family, release (`*` for release-less distro records) and name. */
+/**
+ * The index key of a package: family, release (`*` for release-less distro records, empty for
+ * language ecosystems) and normalised name, NUL-separated.
+ *
+ * @example
+ *   packageKey(parseEcosystem('Ubuntu:Pro:22.04:LTS'), 'openssl') === packageKey(parseEcosystem('Ubuntu:22.04:LTS'), 'openssl') // true
+ */
 export function packageKey(ref: EcosystemRef, name: string, release: string | null = ref.release): string {
   return `${ref.family}\u0000${ref.distro ? (release ?? '*') : ''}\u0000${normalizePackageName(ref.family, name)}`;
 }

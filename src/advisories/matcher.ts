@@ -111,6 +111,9 @@ interface EcosystemInfo {
 
 const NO_FINDINGS: readonly Finding[] = Object.freeze([]);
 
+/** Memoised tuples kept at most; past it the memo starts over (a bound for long-lived servers). */
+const DEFAULT_MEMO_LIMIT = 2_000_000;
+
 /**
  * An in-memory index of OSV records for matching package instances.
  *
@@ -130,14 +133,19 @@ export class AdvisoryIndex {
   private withdrawnCount = 0;
   private entriesWithoutPackage = 0;
   private warningCount = 0;
+  private readonly memoLimit: number;
 
-  constructor(options: { schemes?: SchemeSource } = {}) {
+  constructor(options: { schemes?: SchemeSource; memoLimit?: number } = {}) {
     this.schemes = options.schemes ?? registrySchemes;
+    this.memoLimit = options.memoLimit ?? DEFAULT_MEMO_LIMIT;
   }
 
   /**
    * Indexes one record (replacing an older record with the same id). A withdrawn record removes the
    * id and is never matched. Never throws on data: what it cannot use is in `skipped`/`warnings`.
+   *
+   * @example
+   *   index.add(record) // { status: 'added', entries: 3, skipped: 1, warnings: ['GHSA-… affected[3]: ecosystem "Maven" has no version scheme; entry skipped'] }
    */
   add(record: OsvRecord): AddResult {
     const existing = this.records.get(record.id);
@@ -235,6 +243,7 @@ export class AdvisoryIndex {
     const entries = this.buckets.get(key) ?? [];
     const releaseLess = ref.distro && ref.release !== null ? this.buckets.get(packageKey(ref, name, null)) : undefined;
     const findings = this.evaluate(releaseLess ? [...entries, ...releaseLess] : entries, version, viaSource ? 'source' : 'name');
+    if (this.memo.size >= this.memoLimit) this.memo.clear();
     this.memo.set(memoKey, findings);
     return findings;
   }
