@@ -158,7 +158,7 @@ function short(text: string | null, max: number): string {
 function printFindings(io: CliIo, instance: PackageInstance, findings: readonly Finding[], loaded: number): void {
   const what = `${instance.ecosystem} ${instance.name} ${instance.version}${instance.sourceName ? ` (source ${instance.sourceName} ${instance.sourceVersion ?? instance.version})` : ''}`;
   if (findings.length === 0) {
-    io.stdout.write(`No advisory affects ${what} (${n(loaded)} advisories of that package checked).\n`);
+    io.stdout.write(`No advisory affects ${what} (${n(loaded)} ${loaded === 1 ? "advisory" : "advisories"} of that package checked).\n`);
     return;
   }
   io.stdout.write(`${findings.length} ${findings.length === 1 ? 'advisory affects' : 'advisories affect'} ${what}:\n`);
@@ -312,7 +312,10 @@ Examples:
 }
 
 function eventsText(events: readonly Record<string, unknown>[]): string {
-  return events.map((event) => Object.entries(event).filter(([, v]) => typeof v === 'string').map(([k, v]) => `${k} ${String(v)}`).join(' ')).join(', ');
+  const value = (v: string): string => (/^[^\s,;"]+$/.test(v) ? v : JSON.stringify(v));
+  return events
+    .map((event) => Object.entries(event).filter((entry): entry is [string, string] => typeof entry[1] === 'string').map(([k, v]) => `${k} ${value(v)}`).join(' '))
+    .join('; ');
 }
 
 function affectedLines(affected: readonly OsvAffected[]): string[] {
