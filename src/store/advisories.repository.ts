@@ -141,7 +141,7 @@ interface Prepared {
   aliases: { advisory_id: string; alias: string }[];
 }
 
-function prepare(item: SinkRecord, now: string): Prepared {
+function prepare(item: SinkRecord, hash: string, now: string): Prepared {
   const { record } = item;
   const { cves, aliases } = recordAliases(record);
   const severity = worstSeverity(record);
@@ -169,7 +169,7 @@ function prepare(item: SinkRecord, now: string): Prepared {
       cves: JSON.stringify(cves),
       severity_score: severity.score,
       severity_rating: severity.rating,
-      content_hash: contentHash(record),
+      content_hash: hash,
       record: JSON.stringify(record),
       imported_at: now,
     },
@@ -203,14 +203,16 @@ export class AdvisoriesRepository implements AdvisorySink {
   private async upsertChunk(db: Kysely<Database>, chunk: readonly SinkRecord[], now: string): Promise<UpsertCounts> {
     const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
     // The same id twice in one chunk: the later `modified` wins, the other counts as unchanged.
-    const latest = new Map<string, Prepared>();
+    // Only the identity (id, modified, content hash) is computed before the comparison; the rows
+    // (severity, aliases, packages) only for what is written.
+    const latest = new Map<string, { item: SinkRecord; modified: string; hash: string }>();
     for (const item of chunk) {
-      const prepared = prepare(item, now);
-      const seen = latest.get(prepared.row.id);
-      if (seen === undefined) latest.set(prepared.row.id, prepared);
+      const candidate = { item, modified: isoInstant(item.record.modified, item.record.id), hash: contentHash(item.record) };
+      const seen = latest.get(item.record.id);
+      if (seen === undefined) latest.set(item.record.id, candidate);
       else {
         counts.unchanged += 1;
-        if (prepared.row.modified > seen.row.modified) latest.set(prepared.row.id, prepared);
+        if (candidate.modified > seen.modified) latest.set(item.record.id, candidate);
       }
     }
     const ids = [...latest.keys()];
@@ -219,15 +221,15 @@ export class AdvisoriesRepository implements AdvisorySink {
     );
     const write: Prepared[] = [];
     const replaced: string[] = [];
-    for (const prepared of latest.values()) {
-      const stored = existing.get(prepared.row.id);
+    for (const candidate of latest.values()) {
+      const stored = existing.get(candidate.item.record.id);
       if (stored === undefined) {
         counts.inserted += 1;
-        write.push(prepared);
-      } else if (prepared.row.modified > stored.modified && prepared.row.content_hash !== stored.content_hash) {
+        write.push(prepare(candidate.item, candidate.hash, now));
+      } else if (candidate.modified > stored.modified && candidate.hash !== stored.content_hash) {
         counts.updated += 1;
-        replaced.push(prepared.row.id);
-        write.push(prepared);
+        replaced.push(candidate.item.record.id);
+        write.push(prepare(candidate.item, candidate.hash, now));
       } else {
         counts.unchanged += 1;
       }
