@@ -2,6 +2,7 @@
  * `npm run bench [-- name…]`: runs the benchmarks and prints each figure next to its reference,
  * measured in the same run.
  */
+import { advisories } from './advisories.bench.js';
 import { api } from './api.bench.js';
 import { versioning } from './versioning.bench.js';
 
@@ -11,7 +12,7 @@ export interface Benchmark {
   run(): Promise<void>;
 }
 
-const all: Benchmark[] = [versioning, api];
+const all: Benchmark[] = [versioning, api, advisories];
 const wanted = process.argv.slice(2);
 const selected = wanted.length === 0 ? all : all.filter((b) => wanted.includes(b.name));
 if (selected.length === 0) {
