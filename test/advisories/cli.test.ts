@@ -1,4 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -79,6 +81,13 @@ describe('patchwarden advisories (local data directory)', () => {
     expect(eco.code).toBe(6);
     const format = await run(['advisories', 'import', allBad, '--format', 'csv', ...local]);
     expect(format.code).toBe(2);
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/osv`;
+    await new Promise((resolve) => closed.close(resolve));
+    const offline = await run(['advisories', 'import', url, '--ecosystem', 'PyPI,npm', ...local]);
+    expect(offline.code).toBe(6);
+    expect(offline.stderr).toBe(`patchwarden: Nothing imported: Cannot download ${url}/PyPI/modified_id.csv: ECONNREFUSED (connect ECONNREFUSED 127.0.0.1:${url.split(':')[2]!.split('/')[0]})\n`);
   });
 
   it('matches one package version: table, JSON, through the source package, and none', async () => {

@@ -15,6 +15,7 @@ class Mirror {
   private server: Server | undefined;
   base = '';
   private readonly tmp = tempDir('pw-mirror-');
+  readonly tmpDir = this.tmp.dir;
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => {
@@ -141,6 +142,24 @@ describeEachDatabase('OSV mirror sync', (db) => {
     expect(many).toMatchObject({ updated: 5 });
     expect(many.notes.join(' ')).toMatch(/more records changed than the threshold/);
     expect(mirror.take()).toEqual(['/osv/PyPI/modified_id.csv', '/osv/PyPI/modified_id.csv', '/osv/PyPI/all.zip']);
+  });
+
+  it('syncs the whole database from the root files when no ecosystem is given', async () => {
+    const { store } = db();
+    const all = [pypi(500, '2024-06-01T00:00:00Z'), osvRecord('GHSA-root-0001', { modified: '2024-06-02T00:00:00Z' })];
+    const zip = join(mirror.tmpDir, 'root.zip');
+    await writeZip(zip, { 'PyPI/PYSEC-2024-500.json': JSON.stringify(all[0]), 'npm/GHSA-root-0001.json': JSON.stringify(all[1]) });
+    mirror.files.set('/osv/all.zip', await readFile(zip));
+    mirror.files.set('/osv/modified_id.csv', Buffer.from('2024-06-02T00:00:00Z,npm/GHSA-root-0001\n2024-06-01T00:00:00Z,PyPI/PYSEC-2024-500\n'));
+    mirror.take();
+    expect(await syncOsvMirror(mirror.base, { sink: store.advisories })).toMatchObject({ inserted: 2 });
+    expect(mirror.take()).toEqual(['/osv/modified_id.csv', '/osv/all.zip']);
+    const changed = osvRecord('GHSA-root-0001', { modified: '2024-07-01T00:00:00Z', summary: 'changed' });
+    mirror.files.set('/osv/npm/GHSA-root-0001.json', Buffer.from(JSON.stringify(changed)));
+    mirror.files.set('/osv/modified_id.csv', Buffer.from('2024-07-01T00:00:00Z,npm/GHSA-root-0001\n2024-06-01T00:00:00Z,PyPI/PYSEC-2024-500\n'));
+    expect(await syncOsvMirror(mirror.base, { sink: store.advisories })).toMatchObject({ read: 1, updated: 1 });
+    expect(mirror.take()).toEqual(['/osv/modified_id.csv', '/osv/npm/GHSA-root-0001.json']);
+    expect(await store.advisories.getCursor(mirror.base, '')).toMatchObject({ lastModified: '2024-07-01T00:00:00.000Z', lastId: 'npm/GHSA-root-0001' });
   });
 
   it('names the URL when the mirror cannot be read', async () => {
