@@ -57,7 +57,7 @@ export async function importFile(path: string, options: FileImportOptions): Prom
       ...Object.entries(s.unknownReleases).map(([codename, n]) => `${n} of the unknown release "${codename}"`),
     ].filter((part) => part !== '');
     if (skipped.length > 0) run.notes.push(`Debian tracker: release entries skipped: ${skipped.join(', ')}.`);
-    if (s.withoutAffected > 0) run.notes.push(`Debian tracker: ${s.withoutAffected} issues affect no Debian release and were not imported.`);
+    if (s.withoutAffected > 0) run.notes.push(`Debian tracker: ${s.withoutAffected} issue(s) affect no Debian release and were not imported.`);
     return run.finish(label, options.kind ?? 'file', 'debian-tracker');
   }
   const items = Array.isArray(value) ? value : [value];

@@ -62,7 +62,7 @@ export function recordSyntaxOf(name: string): 'json' | 'yaml' | null {
 }
 
 function firstLine(message: string): string {
-  return (message.split('\n')[0] ?? message).trim();
+  return (message.split('\n')[0] ?? message).trim().replace(/:$/, '');
 }
 
 /** Checks a parsed value as an OSV record whose instants are real dates. */

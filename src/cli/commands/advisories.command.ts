@@ -56,7 +56,7 @@ function printImport(io: CliIo, report: ImportReport): void {
       `${n(report.inserted)} inserted, ${n(report.updated)} updated, ${n(report.unchanged)} unchanged, ${n(report.bad.length)} bad.`,
     ...report.notes.map((note) => `  ${note}`),
   ];
-  if (report.inserted + report.updated === 0 && report.read > 0) out.push('Nothing changed: every record was already stored with the same or a later "modified".');
+  if (report.inserted + report.updated === 0 && report.read > 0) out.push('Nothing changed: every record is already stored (with the same or a later "modified", or the same content).');
   if (report.bad.length > 0) {
     out.push(`Bad records (${n(report.bad.length)}), skipped:`);
     for (const bad of report.bad) out.push(`  ${bad.file}: ${bad.reason}`);
