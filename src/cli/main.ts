@@ -24,7 +24,7 @@ export function buildProgram(io: CliIo): Command {
   program
     .name('patchwarden')
     .description('Patch management and compliance for Linux fleets and open-source dependencies.')
-    .version(VERSION, '-V, --version')
+    .version(VERSION, '-V', 'output the version number (also: patchwarden --version)')
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
@@ -78,6 +78,12 @@ function reportError(io: CliIo, err: unknown): void {
  * (see exit-codes.ts). Never calls process.exit, so tests can run it in-process.
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  // `--version` alone prints the version; elsewhere it is left to subcommands that take a version
+  // argument (`advisories match --version V`), which a program-wide --version option would swallow.
+  if (argv.length === 3 && argv[2] === '--version') {
+    io.stdout.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
   const program = buildProgram(io);
   try {
     await program.parseAsync([...argv]);

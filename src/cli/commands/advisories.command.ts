@@ -239,10 +239,8 @@ function registerMatch(advisories: Command, io: CliIo): void {
       .description('Which imported advisories affect a package version (or every line of a JSONL file)')
       .option('--ecosystem <ecosystem>', 'OSV ecosystem: npm, PyPI, Go, crates.io, Maven, Debian:12, Ubuntu:22.04:LTS, AlmaLinux:9, …')
       .option('--package <name>', 'package name (deb/rpm: the binary package)')
-      // `--version V` would be taken by the program's own -V/--version (commander reads program options
-      // anywhere on the line), so the installed version is -v/--package-version; `--version=V` works too.
-      .option('-v, --package-version <version>', 'installed version (also accepted as --version=<version>)')
-      .addOption(new Option('--version <version>', 'installed version').hideHelp())
+      .option('--version <version>', 'installed version of the package')
+      .option('-v, --package-version <version>', 'the same as --version')
       .option('--source-name <name>', 'Debian/Ubuntu/Alpine: the source package (dpkg-query ${source:Package})')
       .option('--source-version <version>', 'its version (default: the package version)')
       .option('--input <file>', 'JSON lines {ecosystem,name,version,sourceName?,sourceVersion?}; "-" reads stdin')
@@ -260,7 +258,7 @@ malformed line (the reason and the line number also go to stderr, and the exit c
 advisories of the ecosystems in the input are loaded once.
 
 Examples:
-  patchwarden advisories match --ecosystem PyPI --package jinja2 -v 2.10
+  patchwarden advisories match --ecosystem PyPI --package jinja2 --version 2.10
   patchwarden advisories match --ecosystem Debian:12 --package libssl3 --package-version 3.0.11-1~deb12u1 \\
       --source-name openssl --source-version 3.0.11-1~deb12u1 --json
   printf '%s\\n' '{"ecosystem":"npm","name":"lodash","version":"4.17.20"}' | patchwarden advisories match --input -`,
@@ -288,7 +286,7 @@ Examples:
           return;
         }
         if (opts.ecosystem === undefined || opts.package === undefined || version === undefined) {
-          throw new UsageError('give --ecosystem, --package and -v/--package-version (or --input FILE)');
+          throw new UsageError('give --ecosystem, --package and --version (or --input FILE)');
         }
         const instance: PackageInstance = {
           ecosystem: opts.ecosystem,
