@@ -91,7 +91,7 @@ describe('patchwarden advisories (local data directory)', () => {
   });
 
   it('matches one package version: table, JSON, through the source package, and none', async () => {
-    const hit = await run(['advisories', 'match', '--ecosystem', 'npm', '--package', 'protobufjs', '-v', '7.2.3', ...local]);
+    const hit = await run(['advisories', 'match', '--ecosystem', 'npm', '--package', 'protobufjs', '--version', '7.2.3', ...local]);
     expect(hit.code).toBe(0);
     expect(hit.stdout).toMatch(/^1 advisory affects npm protobufjs 7\.2\.3:\nADVISORY +CVES +SEVERITY +LOWEST FIX +FIXED IN +SUMMARY\nGHSA-h755-8qp9-cq85 +CVE-2023-36665 +high +7\.2\.4 +7\.2\.4, 6\.11\.4 +protobufjs Prototype Pollution/);
     const json = await run(['advisories', 'match', '--ecosystem', 'npm', '--package', 'protobufjs', '--version=6.11.3', '--json', ...local]);
