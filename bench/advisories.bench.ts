@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { importAdvisories } from '../src/advisories/importers/index.js';
 import { AdvisoryIndex, type PackageInstance } from '../src/advisories/matcher.js';
 import type { OsvRecord } from '../src/advisories/osv.schema.js';
-import { readZip } from '../src/advisories/testing/osv-fixtures.js';
+import { readZip } from '../test/helpers/osv-fixtures.js';
 import { tempDir, writeZip } from '../test/advisories/helpers.js';
 import { createTestDatabase, testDialects } from '../test/helpers/databases.js';
 import type { Benchmark } from './run.js';

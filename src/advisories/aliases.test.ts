@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { requireComponent } from '../../test/helpers/components.js';
 import { cveOf, recordAliases } from './aliases.js';
 import { parseOsvRecord, type OsvRecord } from './osv.schema.js';
-import { hasOsvData, loadOsvFolder, OSV_DATA_DIR } from './testing/osv-fixtures.js';
+import { hasOsvData, loadOsvFolder, OSV_DATA_DIR } from '../../test/helpers/osv-fixtures.js';
 
 const record = (fields: Partial<OsvRecord>): OsvRecord => ({ id: 'GHSA-aaaa-bbbb-cccc', modified: '2024-01-01T00:00:00Z', ...fields });
 

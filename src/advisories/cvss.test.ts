@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { requireComponent } from '../../test/helpers/components.js';
 import { cvssRating, scoreCvss } from './cvss.js';
-import { hasOsvData, loadAllOsv, OSV_DATA_DIR } from './testing/osv-fixtures.js';
+import { hasOsvData, loadAllOsv, OSV_DATA_DIR } from '../../test/helpers/osv-fixtures.js';
 
 /**
  * An independent oracle for v3.0/v3.1 base scores: the formula of the FIRST specification

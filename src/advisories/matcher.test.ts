@@ -3,7 +3,7 @@ import { isAppError } from '../domain/errors.js';
 import type { VersionScheme } from '../versioning/index.js';
 import { AdvisoryIndex, type SchemeSource } from './matcher.js';
 import { parseOsvRecord, type OsvEvent, type OsvRecord } from './osv.schema.js';
-import { hasOsvData, loadAllOsv, OSV_DATA_DIR, testSchemes } from './testing/osv-fixtures.js';
+import { hasOsvData, loadAllOsv, OSV_DATA_DIR, testSchemes } from '../../test/helpers/osv-fixtures.js';
 import { requireComponent } from '../../test/helpers/components.js';
 
 const available = requireComponent('OSV test data', hasOsvData(), `expected at ${OSV_DATA_DIR}`);

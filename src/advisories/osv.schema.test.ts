@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { requireComponent } from '../../test/helpers/components.js';
 import { parseOsvRecord } from './osv.schema.js';
-import { hasOsvData, loadAllOsv, OSV_DATA_DIR } from './testing/osv-fixtures.js';
+import { hasOsvData, loadAllOsv, OSV_DATA_DIR } from '../../test/helpers/osv-fixtures.js';
 
 const base = { id: 'TEST-1', modified: '2024-01-31T12:00:00Z' };
 const withEvents = (events: unknown[]) => ({

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { requireComponent } from '../../test/helpers/components.js';
 import { parseOsvRecord, type OsvRecord } from './osv.schema.js';
 import { affectedRanges, compileAffected, fixedVersions, isAffected } from './ranges.js';
-import { hasOsvData, loadOsvFolder, loadPyPiSample, OSV_DATA_DIR, testSchemes } from './testing/osv-fixtures.js';
+import { hasOsvData, loadOsvFolder, loadPyPiSample, OSV_DATA_DIR, testSchemes } from '../../test/helpers/osv-fixtures.js';
 
 const available = requireComponent('OSV test data', hasOsvData(), `expected at ${OSV_DATA_DIR}`);
 

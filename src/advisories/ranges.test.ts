@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { OsvAffected, OsvEvent } from './osv.schema.js';
 import { affectedRanges, compileAffected, fixedVersions, isAffected, lowestFixedAbove } from './ranges.js';
-import { testSchemes } from './testing/osv-fixtures.js';
+import { testSchemes } from '../../test/helpers/osv-fixtures.js';
 
 const npm = testSchemes.forEcosystem('npm');
 const pypi = testSchemes.forEcosystem('PyPI');

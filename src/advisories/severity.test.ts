@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { requireComponent } from '../../test/helpers/components.js';
 import { parseOsvRecord, type OsvRecord } from './osv.schema.js';
 import { recordSeverity } from './severity.js';
-import { hasOsvData, loadAllOsv, OSV_DATA_DIR } from './testing/osv-fixtures.js';
+import { hasOsvData, loadAllOsv, OSV_DATA_DIR } from '../../test/helpers/osv-fixtures.js';
 
 const base: OsvRecord = { id: 'TEST-1', modified: '2024-01-01T00:00:00Z' };
 const V31_CRITICAL = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H';

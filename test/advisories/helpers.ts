@@ -9,7 +9,7 @@ import yazl from 'yazl';
 import type { AdvisorySink, MirrorCursor, SinkRecord, UpsertCounts } from '../../src/advisories/importers/index.js';
 import type { OsvRecord } from '../../src/advisories/osv.schema.js';
 
-export { OSV_DATA_DIR } from '../../src/advisories/testing/osv-fixtures.js';
+export { OSV_DATA_DIR } from '../helpers/osv-fixtures.js';
 
 /** A temp directory removed by `cleanup()`. */
 export function tempDir(prefix = 'pw-adv-'): { dir: string; cleanup(): void } {

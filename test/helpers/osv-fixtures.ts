@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { inflateRawSync } from 'node:zlib';
 
 /** `../shared/data/osv` beside the project root. */
-export const OSV_DATA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/data/osv');
+export const OSV_DATA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../shared/data/osv');
 
 export const hasOsvData = (): boolean => existsSync(join(OSV_DATA_DIR, 'PyPI-sample.zip'));
 
@@ -73,4 +73,4 @@ export function readZip(zip: Buffer): { name: string; data: Buffer }[] {
 }
 
 /** The real version schemes (the versioning registry), as the matcher uses them. */
-export { registrySchemes as testSchemes } from '../matcher.js';
+export { registrySchemes as testSchemes } from '../../src/advisories/matcher.js';
