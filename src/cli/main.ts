@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { AppError } from '../domain/errors.js';
 import { VERSION } from '../server/version.js';
 import { registerAccountsCommand } from './commands/accounts.command.js';
+import { registerAgentCommand } from './commands/agent.command.js';
 import { registerAdvisoriesCommand } from './commands/advisories.command.js';
 import { registerAuditCommand } from './commands/audit.command.js';
 import { registerLoginCommand } from './commands/login.command.js';
@@ -55,6 +56,7 @@ else ~/.config/patchwarden/cli.json. Every command has --help; list commands tak
   registerAuditCommand(program, cli);
   registerVersionCommand(program, io);
   registerAdvisoriesCommand(program, io);
+  registerAgentCommand(program, io);
   return program;
 }
 
