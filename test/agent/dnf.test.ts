@@ -232,6 +232,19 @@ describe.skipIf(!available)('dnf driver on an installroot', () => {
     }
   });
 
+  it('refetches repository metadata older than metadataExpireSeconds, else reads the cache', async () => {
+    const extra = join(work.dir, 'repos/extra');
+    await makeRepo(extra, []);
+    const r = await makeRpmRoot({ repos: [{ id: 'extra', dir: extra }], base: [rpm('demo-plain-1.0-1')] });
+    roots.push(r);
+    const cached = createDnfDriver({ root: r.root, releasever: '9' });
+    expect(await cached.pendingUpdates()).toEqual([]);
+    await makeRepo(extra, [rpm('demo-plain-1.0-2')]);
+    expect(await cached.pendingUpdates()).toEqual([]);
+    const fresh = createDnfDriver({ root: r.root, releasever: '9', metadataExpireSeconds: 0 });
+    expect((await fresh.pendingUpdates()).map((u) => [u.name, u.candidateVersion, u.origin.label])).toEqual([['demo-plain', '1.0-2', 'extra']]);
+  });
+
   it('signals a reboot after a reboot-class package changed in a root, until cleared', async () => {
     const r = await freshRoot();
     const driver = createDnfDriver({ root: r.root, releasever: '9' });

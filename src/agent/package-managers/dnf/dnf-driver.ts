@@ -206,7 +206,8 @@ export function createDnfDriver(options: DnfDriverOptions): DnfDriver {
     const { result, lockTimedOut } = await runner.dnfWaitingForLock(
       ['install', '-y', '--setopt=strict=True', ...lockExcludes(locks), ...pending.map((t) => t.spec)],
       remaining(),
-      { onLine: say },
+      // The same metadata the simulation read (-C): the transaction run is the one simulated.
+      { onLine: say, cacheOnly: true },
     );
     if (lockTimedOut) return finish({ refused: lockRefusal });
 

@@ -19,7 +19,11 @@ export interface DnfRunnerOptions {
   releasever?: string;
   /** Load dnf plugins (default: false for a root, true on `/`). */
   plugins?: boolean;
-  /** Overrides every repository's metadata_expire (seconds) on refreshing calls. */
+  /**
+   * Metadata older than this is fetched again by the first dnf call of a scan or install (every
+   * repository's metadata_expire is overridden; default 3600). The calls after it read the same
+   * cache with `-C`, so one operation sees one snapshot of the repositories.
+   */
   metadataExpireSeconds?: number;
   dnfPath?: string;
   rpmPath?: string;
@@ -90,7 +94,7 @@ export class DnfRunner {
     // Never wait forever for another dnf: fail with rc 200 and let the caller decide (see runDnf).
     args.push('--setopt=exit_on_lock=True', '--setopt=color=never');
     if (cacheOnly) args.push('-C');
-    else if (this.o.metadataExpireSeconds !== undefined) args.push(`--setopt=*.metadata_expire=${this.o.metadataExpireSeconds}`);
+    else args.push(`--setopt=*.metadata_expire=${this.o.metadataExpireSeconds ?? 3600}`);
     for (const s of this.o.setopts ?? []) args.push(`--setopt=${s}`);
     return args;
   }
@@ -113,11 +117,11 @@ export class DnfRunner {
   async dnfWaitingForLock(
     args: readonly string[],
     lockTimeoutSeconds: number,
-    opts: { onLine?: (line: string) => void; pollMs?: number } = {},
+    opts: { onLine?: (line: string) => void; pollMs?: number; cacheOnly?: boolean } = {},
   ): Promise<{ result: ExecResult; lockTimedOut: boolean }> {
     const deadline = Date.now() + lockTimeoutSeconds * 1000;
     for (;;) {
-      const result = await this.dnf(args, opts.onLine === undefined ? {} : { onLine: opts.onLine });
+      const result = await this.dnf(args, { cacheOnly: opts.cacheOnly ?? false, ...(opts.onLine === undefined ? {} : { onLine: opts.onLine }) });
       if (result.code !== DNF_LOCKED_EXIT) return { result, lockTimedOut: false };
       if (Date.now() >= deadline) return { result, lockTimedOut: true };
       await new Promise((r) => setTimeout(r, Math.min(opts.pollMs ?? 1000, Math.max(50, deadline - Date.now()))));
