@@ -3,6 +3,7 @@
  * measured in the same run.
  */
 import { advisories } from './advisories.bench.js';
+import { agent } from './agent.bench.js';
 import { api } from './api.bench.js';
 import { versioning } from './versioning.bench.js';
 
@@ -12,7 +13,7 @@ export interface Benchmark {
   run(): Promise<void>;
 }
 
-const all: Benchmark[] = [versioning, api, advisories];
+const all: Benchmark[] = [versioning, api, advisories, agent];
 const wanted = process.argv.slice(2);
 const selected = wanted.length === 0 ? all : all.filter((b) => wanted.includes(b.name));
 if (selected.length === 0) {
