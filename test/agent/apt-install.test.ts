@@ -86,7 +86,7 @@ describe.runIf(available)('apt driver: exact-version installs on isolated roots'
     const r = await d.install([{ name: 'demo-tool', version: '1.0-2' }]);
     expect(r.ok).toBe(false);
     expect(r.refused).toMatchObject({ reason: 'would-remove', packages: ['demo-plugin'] });
-    expect(r.outcomes).toEqual([expect.objectContaining({ name: 'demo-tool', state: 'not-attempted' })]);
+    expect(r.outcomes).toEqual([expect.objectContaining({ name: 'demo-tool', arch: 'all', installedVersion: '1.0-1', state: 'not-attempted' })]);
     expect(readFileSync(join(root, 'var/lib/dpkg/status'), 'utf8')).toBe(before);
   });
 

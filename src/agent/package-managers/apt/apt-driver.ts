@@ -277,18 +277,28 @@ export class AptDriver implements PackageManagerDriver {
     return { ok: list.every((o) => o.state === 'installed' || o.state === 'already-installed'), outcomes: list, output: truncate(output), rebootRequired: reboot.required };
   }
 
-  private refuse(
+  private async refuse(
     items: readonly InstallItem[],
     reason: NonNullable<InstallResult['refused']>['reason'],
     detail: string,
     packages: string[],
     output: string,
     known: Map<string, InstallOutcome> = new Map(),
-  ): InstallResult {
-    const outcomes = items.map(
-      (i): InstallOutcome =>
-        known.get(`${i.name}:${i.arch ?? ''}`) ?? { name: i.name, arch: i.arch ?? '', requestedVersion: i.version, installedVersion: null, state: 'not-attempted', message: detail },
-    );
+  ): Promise<InstallResult> {
+    const [rows, native] = await Promise.all([this.dpkgRows().catch(() => []), this.architecture()]);
+    const outcomes = items.map((i): InstallOutcome => {
+      const done = known.get(`${i.name}:${i.arch ?? ''}`);
+      if (done !== undefined) return done;
+      const row = rows.find((r) => r.name === i.name && (i.arch === undefined ? r.arch === native || r.arch === 'all' : r.arch === i.arch));
+      return {
+        name: i.name,
+        arch: row?.arch ?? (i.arch ?? native),
+        requestedVersion: i.version,
+        installedVersion: row !== undefined && isInstalled(row) ? row.version : null,
+        state: 'not-attempted',
+        message: detail,
+      };
+    });
     return { ok: false, refused: { reason, detail, packages }, outcomes, output: truncate(output), rebootRequired: false };
   }
 }
