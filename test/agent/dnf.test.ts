@@ -43,13 +43,14 @@ describe.skipIf(!available)('dnf driver on an installroot', () => {
       { name: 'demo-old', version: '1.0', release: '1' },
       { name: 'demo-new', version: '1.0', release: '1', obsoletes: ['demo-old < 2'] },
       { name: 'demo-conf', version: '1.0', release: '1', conflicts: ['demo-plain'] },
+      { name: 'demo-needy', version: '1.0', release: '1', requires: ['demo-missing'] },
       { name: 'demo-held', version: '1.0', release: '1' },
       { name: 'demo-held', version: '1.0', release: '2' },
       { name: 'microcode_ctl', version: '1.0', release: '1' },
       { name: 'microcode_ctl', version: '1.0', release: '2' },
     ]);
     baseRepo = await makeRepo(join(work.dir, 'repos/base'), BASE.map(rpm));
-    const updates = ['demo-lib-1.0-2', 'demo-lib-1.0-3', 'demo-sec-1.0-2', 'demo-ep-2.0-2', 'demo-plain-1.0-2', 'demo-src-1.0-2', 'demo-sub-1.0-2', 'demo-new-1.0-1', 'demo-conf-1.0-1', 'demo-held-1.0-2', 'microcode_ctl-1.0-2'];
+    const updates = ['demo-lib-1.0-2', 'demo-lib-1.0-3', 'demo-sec-1.0-2', 'demo-ep-2.0-2', 'demo-plain-1.0-2', 'demo-src-1.0-2', 'demo-sub-1.0-2', 'demo-new-1.0-1', 'demo-conf-1.0-1', 'demo-needy-1.0-1', 'demo-held-1.0-2', 'microcode_ctl-1.0-2'];
     updatesRepo = await makeRepo(join(work.dir, 'repos/updates'), updates.map(rpm), [
       {
         id: 'DEMO-2026:0001',
@@ -173,7 +174,7 @@ describe.skipIf(!available)('dnf driver on an installroot', () => {
     expect(await r.rpmQa()).toEqual(expect.arrayContaining(['demo-lib 1.0-2', 'demo-ep 1:2.0-2', 'demo-sec 1.0-1', 'demo-plain 1.0-1']));
   });
 
-  it('refuses a transaction that would remove packages (obsoletes, conflicts) and changes nothing', async () => {
+  it('refuses a transaction that would remove packages (obsoletes, conflicts) or cannot resolve, and changes nothing', async () => {
     const r = await freshRoot();
     const before = await r.rpmQa();
     const driver = createDnfDriver({ root: r.root, releasever: '9' });
@@ -185,6 +186,9 @@ describe.skipIf(!available)('dnf driver on an installroot', () => {
     expect(obsoleting.outcomes.map((o) => o.state)).toEqual(['not-attempted', 'not-attempted']);
     const conflicting = await driver.install([{ name: 'demo-conf', version: '1.0-1' }]);
     expect(conflicting.refused).toMatchObject({ reason: 'would-remove', packages: ['demo-plain'] });
+    const unresolvable = await driver.install([{ name: 'demo-needy', version: '1.0-1' }]);
+    expect(unresolvable.refused).toMatchObject({ reason: 'unresolvable', packages: ['demo-needy'] });
+    expect(unresolvable.refused?.detail).toMatch(/demo-missing/);
     expect(await r.rpmQa()).toEqual(before);
   });
 

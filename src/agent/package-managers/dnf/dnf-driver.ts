@@ -46,12 +46,17 @@ function failed(what: string, r: ExecResult): AppError {
   return new AppError('unavailable', `${what} failed (exit ${String(r.code)}): ${detail}`, { details: { command: r.command } });
 }
 
-function sameEvr(a: string, b: string): boolean {
+/** compareEvr that never throws: a version rpm printed but our parser refuses orders by plain text. */
+function safeCompare(a: string, b: string): number {
   try {
-    return compareEvr(a, b) === 0;
+    return compareEvr(a, b);
   } catch {
-    return a === b;
+    return a < b ? -1 : a > b ? 1 : 0;
   }
+}
+
+function sameEvr(a: string, b: string): boolean {
+  return safeCompare(a, b) === 0;
 }
 
 /** Creates the dnf/rpm driver for `/` or for a RHEL-family root (see README.md for the rules). */
@@ -86,7 +91,7 @@ export function createDnfDriver(options: DnfDriverOptions): DnfDriver {
     const out: PendingUpdate[] = [];
     for (const u of upgrades) {
       const mine = installed.filter((p) => p.name === u.name && (p.arch === u.arch || p.arch === 'noarch' || u.arch === 'noarch'));
-      const inst = mine.sort((a, b) => compareEvr(b.version, a.version))[0];
+      const inst = mine.sort((a, b) => safeCompare(b.version, a.version))[0];
       if (inst === undefined) continue;
       const covering = coveringAdvisories(advPackages, advisories, u.name, u.arch, inst.version, u.evr);
       const c = classify(covering);
@@ -132,7 +137,7 @@ export function createDnfDriver(options: DnfDriverOptions): DnfDriver {
       const outcome: InstallOutcome = { name: item.name, arch: item.arch ?? '', requestedVersion: item.version, installedVersion: null, state: 'not-attempted' };
       outcomes.push(outcome);
       const have = before.filter((p) => p.name === item.name && (item.arch === undefined || p.arch === item.arch));
-      const newest = have.sort((a, b) => compareEvr(b.version, a.version))[0];
+      const newest = have.sort((a, b) => safeCompare(b.version, a.version))[0];
       outcome.installedVersion = newest?.version ?? null;
       if (newest !== undefined && outcome.arch === '') outcome.arch = newest.arch;
       let evr;
@@ -146,7 +151,7 @@ export function createDnfDriver(options: DnfDriverOptions): DnfDriver {
         outcome.message = `"${item.version}" is not a full rpm version ([epoch:]version-release)`;
         continue;
       }
-      if (have.some((p) => sameEvr(p.version, version)) || (newest !== undefined && compareEvr(newest.version, version) > 0)) {
+      if (have.some((p) => sameEvr(p.version, version)) || (newest !== undefined && safeCompare(newest.version, version) > 0)) {
         outcome.state = 'already-installed';
         continue;
       }
@@ -172,6 +177,7 @@ export function createDnfDriver(options: DnfDriverOptions): DnfDriver {
     const remaining = () => Math.max(0, (deadline - Date.now()) / 1000);
     const lockRefusal = { reason: 'lock-timeout' as const, detail: `another dnf held its lock for more than ${lockTimeout} s`, packages: [] };
     let pending = todo;
+    let simulated = false;
     for (let pass = 0; pass < 3 && pending.length > 0; pass++) {
       const simArgs = ['install', '--assumeno', '--allowerasing', '--setopt=strict=True', ...lockExcludes(locks), ...pending.map((t) => t.spec)];
       const { result: sim, lockTimedOut: simLocked } = await runner.dnfWaitingForLock(simArgs, remaining());
@@ -199,9 +205,13 @@ export function createDnfDriver(options: DnfDriverOptions): DnfDriver {
         const detail = (sim.stderr.trim() || sim.stdout.trim()).split('\n').slice(-5).join('\n');
         return finish({ refused: { reason: 'unresolvable', detail, packages: pending.map((t) => t.item.name) } });
       }
+      simulated = true;
       break;
     }
     if (pending.length === 0) return finish();
+    if (!simulated) {
+      return finish({ refused: { reason: 'unresolvable', detail: 'dnf kept reporting arguments it has no package for', packages: pending.map((t) => t.item.name) } });
+    }
 
     const { result, lockTimedOut } = await runner.dnfWaitingForLock(
       ['install', '-y', '--setopt=strict=True', ...lockExcludes(locks), ...pending.map((t) => t.spec)],
@@ -216,7 +226,7 @@ export function createDnfDriver(options: DnfDriverOptions): DnfDriver {
     for (const t of pending) {
       const now = after.filter((p) => p.name === t.item.name && (t.item.arch === undefined || p.arch === t.item.arch));
       const at = now.find((p) => sameEvr(p.version, t.item.version.replace(/^0:/, '')));
-      t.outcome.installedVersion = at?.version ?? now.sort((a, b) => compareEvr(b.version, a.version))[0]?.version ?? null;
+      t.outcome.installedVersion = at?.version ?? now.sort((a, b) => safeCompare(b.version, a.version))[0]?.version ?? null;
       if (at !== undefined) {
         t.outcome.state = 'installed';
         if (t.outcome.arch === '') t.outcome.arch = at.arch;
@@ -256,7 +266,7 @@ function coveringAdvisories(
   const out = new Map<string, Advisory>();
   for (const p of packages) {
     if (p.name !== name || (p.arch !== arch && p.arch !== 'noarch' && arch !== 'noarch')) continue;
-    if (compareEvr(p.evr, installed) <= 0 || compareEvr(p.evr, candidate) > 0) continue;
+    if (!(safeCompare(p.evr, installed) > 0 && safeCompare(p.evr, candidate) <= 0)) continue;
     const a = advisories.get(p.advisoryId);
     if (a !== undefined) out.set(a.id, a);
   }

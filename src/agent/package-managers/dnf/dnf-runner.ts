@@ -21,7 +21,7 @@ export interface DnfRunnerOptions {
   plugins?: boolean;
   /**
    * Metadata older than this is fetched again by the first dnf call of a scan or install (every
-   * repository's metadata_expire is overridden; default 3600). The calls after it read the same
+   * repository's metadata_expire is overridden; default 3600; 0 = `--refresh`, always). The calls after it read the same
    * cache with `-C`, so one operation sees one snapshot of the repositories.
    */
   metadataExpireSeconds?: number;
@@ -94,6 +94,7 @@ export class DnfRunner {
     // Never wait forever for another dnf: fail with rc 200 and let the caller decide (see runDnf).
     args.push('--setopt=exit_on_lock=True', '--setopt=color=never');
     if (cacheOnly) args.push('-C');
+    else if (this.o.metadataExpireSeconds === 0) args.push('--refresh'); // dnf's age check is `age > expire` in whole seconds
     else args.push(`--setopt=*.metadata_expire=${this.o.metadataExpireSeconds ?? 3600}`);
     for (const s of this.o.setopts ?? []) args.push(`--setopt=${s}`);
     return args;

@@ -8,6 +8,14 @@ const MARK = 'PW';
 /** `dnf repoquery --qf` format: a marker, then name, epoch, version, release, arch, repo id, group. */
 export const REPOQUERY_FORMAT = [MARK, '%{name}', '%{epoch}', '%{version}', '%{release}', '%{arch}', '%{repoid}', '%{group}'].join(SEP);
 
+function newer(a: string, b: string): boolean {
+  try {
+    return compareEvr(a, b) > 0;
+  } catch {
+    return a > b;
+  }
+}
+
 export interface Upgrade {
   name: string;
   arch: string;
@@ -31,7 +39,7 @@ export function parseUpgrades(stdout: string): Upgrade[] {
     const u: Upgrade = { name, arch, evr: formatEvr(epoch, version, release), repoId, group };
     const key = `${name}.${arch}`;
     const prev = best.get(key);
-    if (prev === undefined || compareEvr(u.evr, prev.evr) > 0) best.set(key, u);
+    if (prev === undefined || newer(u.evr, prev.evr)) best.set(key, u);
   }
   return [...best.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.arch < b.arch ? -1 : 1));
 }
