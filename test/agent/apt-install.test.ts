@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -140,6 +141,26 @@ describe.runIf(available)('apt driver: exact-version installs on isolated roots'
     const next = await d.install([{ name: 'demo-lib', version: '1.0-1' }]);
     expect(next.output).toMatch(/dpkg was interrupted; recovering/);
     expect(await versions(d)).toMatchObject({ 'demo-slow': '1.0-1', 'demo-lib': '1.0-1' });
+  });
+
+  it('waits for the dpkg lock up to the timeout, then refuses; installs once the lock is free', async () => {
+    const { root, d } = await freshRoot(['demo-lib=1.0-1']);
+    // apt locks with fcntl: hold the root's lock-frontend the same way from another process.
+    const holder = spawn('python3', ['-c', 'import fcntl,sys,time; f=open(sys.argv[1],"w"); fcntl.lockf(f, fcntl.LOCK_EX); print("locked", flush=True); time.sleep(60)', join(root, 'var/lib/dpkg/lock-frontend')], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    try {
+      await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));
+      const start = Date.now();
+      const r = await d.install([{ name: 'demo-lib', version: '1.0-2' }], { lockTimeoutSeconds: 1 });
+      expect(Date.now() - start).toBeGreaterThanOrEqual(900);
+      expect(r.refused).toMatchObject({ reason: 'lock-timeout' });
+      expect(r.outcomes[0]).toMatchObject({ state: 'not-attempted', installedVersion: '1.0-1' });
+    } finally {
+      if (holder.pid !== undefined) process.kill(holder.pid, 'SIGKILL');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await d.install([{ name: 'demo-lib', version: '1.0-2' }], { lockTimeoutSeconds: 5 })).outcomes[0]).toMatchObject({ state: 'installed' });
   });
 
   it('says a reboot is required when the root signals it after the install', async () => {

@@ -253,7 +253,7 @@ export class AptDriver implements PackageManagerDriver {
         { ...(onLine && { onLine }), timeoutMs: 3_600_000 },
       );
       log(r);
-      if (r.code !== 0 && /Could not get lock/.test(r.stderr)) {
+      if (r.code !== 0 && /Could not get lock|Unable to acquire the dpkg (frontend )?lock/.test(`${r.stdout}\n${r.stderr}`)) {
         return this.refuse(items, 'lock-timeout', `the package manager lock stayed held for ${lockTimeout} s`, [], output, outcomes);
       }
     }
