@@ -157,6 +157,7 @@ describe.skipIf(!available)('dnf driver on an installroot', () => {
         { name: 'demo-sec', version: '1.0-1' },
         { name: 'demo-nope', version: '1.0-1' },
         { name: 'demo-plain', version: '1.0' },
+        { name: 'demo-sub', arch: 'noarch', version: '0:1.0-2' },
       ],
       { onOutput: (l) => lines.push(l) },
     );
@@ -167,11 +168,12 @@ describe.skipIf(!available)('dnf driver on an installroot', () => {
       'demo-sec': ['already-installed', '1.0-1'],
       'demo-nope': ['not-available', null],
       'demo-plain': ['not-available', '1.0-1'],
+      'demo-sub': ['installed', '1.0-2'],
     });
     expect(result.ok).toBe(false);
     expect(result.refused).toBeUndefined();
     expect(lines.length).toBeGreaterThan(0);
-    expect(await r.rpmQa()).toEqual(expect.arrayContaining(['demo-lib 1.0-2', 'demo-ep 1:2.0-2', 'demo-sec 1.0-1', 'demo-plain 1.0-1']));
+    expect(await r.rpmQa()).toEqual(expect.arrayContaining(['demo-lib 1.0-2', 'demo-ep 1:2.0-2', 'demo-sec 1.0-1', 'demo-plain 1.0-1', 'demo-sub 1.0-2']));
   });
 
   it('refuses a transaction that would remove packages (obsoletes, conflicts) or cannot resolve, and changes nothing', async () => {
@@ -241,11 +243,12 @@ describe.skipIf(!available)('dnf driver on an installroot', () => {
     await makeRepo(extra, []);
     const r = await makeRpmRoot({ repos: [{ id: 'extra', dir: extra }], base: [rpm('demo-plain-1.0-1')] });
     roots.push(r);
-    const cached = createDnfDriver({ root: r.root, releasever: '9' });
+    // No --releasever: dnf only warns that it cannot detect one (the repositories do not use it).
+    const cached = createDnfDriver({ root: r.root });
     expect(await cached.pendingUpdates()).toEqual([]);
     await makeRepo(extra, [rpm('demo-plain-1.0-2')]);
     expect(await cached.pendingUpdates()).toEqual([]);
-    const fresh = createDnfDriver({ root: r.root, releasever: '9', metadataExpireSeconds: 0 });
+    const fresh = createDnfDriver({ root: r.root, metadataExpireSeconds: 0 });
     expect((await fresh.pendingUpdates()).map((u) => [u.name, u.candidateVersion, u.origin.label])).toEqual([['demo-plain', '1.0-2', 'extra']]);
   });
 
@@ -259,6 +262,7 @@ describe.skipIf(!available)('dnf driver on an installroot', () => {
     expect(result.outcomes[0]!.state).toBe('installed');
     expect(result.rebootRequired).toBe(true);
     expect(await driver.rebootRequired()).toEqual({ required: true, reasons: ['needs-restarting'], packages: ['microcode_ctl'] });
+    expect(await driver.rebootSignals()).toEqual([{ reason: 'needs-restarting', required: true }]);
     await driver.clearRebootRequired();
     expect((await driver.rebootRequired()).required).toBe(false);
   });

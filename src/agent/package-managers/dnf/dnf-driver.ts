@@ -22,7 +22,7 @@ import { lockMatches, readVersionlocks, type VersionLock } from './versionlock.j
 import { parseRepoSites, parseUpgrades, REPOQUERY_FORMAT } from './upgrades.js';
 
 export interface DnfDriverOptions extends Omit<DnfRunnerOptions, 'stateDir'> {
-  /** Driver state (isolated HOME, fallback config, reboot marker); default ROOT/var/lib/patchwarden/dnf. */
+  /** The agent's state directory: the driver keeps its state (isolated HOME, fallback config, reboot marker) in STATEDIR/dnf; default ROOT/var/lib/patchwarden/dnf. */
   stateDir?: string;
   /** `uname -r` of the running kernel (host only); default os.release(). */
   runningKernel?: string;
@@ -31,6 +31,8 @@ export interface DnfDriverOptions extends Omit<DnfRunnerOptions, 'stateDir'> {
 export interface DnfDriver extends PackageManagerDriver {
   /** The reboot signals dnf-side: needs-restarting's rule (host) or the driver's marker (root). */
   rebootRequired(): Promise<RebootSignal>;
+  /** The same as signals for the inventory's rebootStatus (`extra`): one per reason. */
+  rebootSignals(): Promise<{ reason: string; required: boolean }[]>;
   /** Forgets the marker of a root after whatever runs from it was restarted. */
   clearRebootRequired(): Promise<void>;
 }
@@ -62,7 +64,7 @@ function sameEvr(a: string, b: string): boolean {
 /** Creates the dnf/rpm driver for `/` or for a RHEL-family root (see README.md for the rules). */
 export function createDnfDriver(options: DnfDriverOptions): DnfDriver {
   const root = resolve(options.root);
-  const stateDir = options.stateDir ?? join(root, 'var/lib/patchwarden/dnf');
+  const stateDir = options.stateDir === undefined ? join(root, 'var/lib/patchwarden/dnf') : join(resolve(options.stateDir), 'dnf');
   const runner = new DnfRunner({ ...options, root, stateDir });
   const locksFor = (): Promise<VersionLock[]> => readVersionlocks(root);
   const lockExcludes = (locks: readonly VersionLock[]): string[] => locks.map((l) => `--exclude=${l.name}`);
@@ -250,6 +252,7 @@ export function createDnfDriver(options: DnfDriverOptions): DnfDriver {
     pendingUpdates,
     install,
     rebootRequired,
+    rebootSignals: async () => (await rebootRequired()).reasons.map((reason) => ({ reason, required: true })),
     clearRebootRequired: () => clearRootRebootMarker(stateDir),
   };
 }
