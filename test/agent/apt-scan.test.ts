@@ -1,4 +1,4 @@
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,6 +130,23 @@ describe.runIf(available)('apt driver: scan of an isolated root', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/Updates: +6 pending, 3 security/);
     expect(text.stdout).toMatch(/^SECURITY +demo-sec +all +1\.0-1 +1\.0-1\+deb12u1/m);
+  });
+
+  it('isolates the root: no host apt configuration and no hook of the root\'s apt.conf.d is used', async () => {
+    const marker = join(work, 'hook-ran');
+    writeFileSync(join(root, 'etc/apt/apt.conf.d/99hook'), `DPkg::Post-Invoke { "touch ${marker}"; };\nAPT::Update::Post-Invoke-Success { "touch ${marker}"; };\n`);
+    try {
+      const d = testDriver(root, state);
+      const dump = (await d.env.apt('apt-config', ['dump'])).stdout;
+      expect(dump).toContain(`Dir "${root}/";`);
+      expect(dump).not.toMatch(/Invoke/);
+      expect(dump).toMatch(new RegExp(`DPkg::Options:: "--root=${root}";`));
+      await aptOnRoot(d, 'apt-get', ['update', '-q']);
+      expect((await d.install([{ name: 'demo-scripted', version: '1.0-1' }])).outcomes[0]?.state).toBe('installed');
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      rmSync(join(root, 'etc/apt/apt.conf.d/99hook'));
+    }
   });
 
   it('refuses a scan without --local as a usage error', async () => {
