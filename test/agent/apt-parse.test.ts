@@ -10,6 +10,8 @@ Building dependency tree...
 Calculating upgrade...
 The following packages have been kept back:
   demo-held libfoo:i386
+The following upgrades have been deferred due to phasing:
+  libphased
 The following packages will be upgraded:
   base-files libgcrypt20-dev openssl
 Inst base-files [12.4+deb12u11] (12.4+deb12u15 Debian:12.15/oldstable [amd64])
@@ -37,7 +39,7 @@ Pinned packages:
 describe('apt output parsers', () => {
   it('parses Inst (with several origins, foreign arch, new packages), Remv and the kept-back list', () => {
     const sim = parseSimulation(SIMULATION);
-    expect(sim.keptBack).toEqual(['demo-held', 'libfoo:i386']);
+    expect(sim.keptBack).toEqual(['demo-held', 'libfoo:i386', 'libphased']);
     expect(sim.removals).toEqual(['demo-plugin']);
     expect(sim.installs).toHaveLength(4);
     expect(sim.installs[1]).toEqual({

@@ -93,7 +93,8 @@ export function parseSimulation(text: string): Simulation {
       }
       inKept = false;
     }
-    if (line.startsWith('The following packages have been kept back:')) {
+    // Held or needing removals; on Ubuntu also phased updates (apt list --upgradable shows both).
+    if (line.startsWith('The following packages have been kept back:') || line.startsWith('The following upgrades have been deferred due to phasing:')) {
       inKept = true;
       continue;
     }
