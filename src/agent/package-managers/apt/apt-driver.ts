@@ -1,8 +1,10 @@
 import { mkdir, readdir } from 'node:fs/promises';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import type { InstalledPackage, PendingUpdate, UpdateOrigin } from '../../../contracts/inventory.contract.js';
 import { compareDeb } from '../../../versioning/index.js';
 import type { ExecResult } from '../../exec.js';
+import { installedKernels } from '../../inventory/kernels.js';
 import { rebootStatus } from '../../inventory/reboot.js';
 import type { InstallItem, InstallOptions, InstallOutcome, InstallResult, PackageManagerDriver, ScanOptions } from '../driver.js';
 import { changelogEntries, cvesSince } from './apt-changelog.js';
@@ -273,7 +275,9 @@ export class AptDriver implements PackageManagerDriver {
       });
     }
     const list = items.map((i) => outcomes.get(key(i.name, itemArch(i)))).filter((o): o is InstallOutcome => o !== undefined);
-    const reboot = await rebootStatus({ root: this.root, packageManager: 'apt', runningKernel: null, installedKernels: [] });
+    // On the host a newer kernel than the running one also asks for a reboot; a root runs no kernel.
+    const kernels = this.env.host ? installedKernels(after.filter(isInstalled), 'apt') : [];
+    const reboot = await rebootStatus({ root: this.root, packageManager: 'apt', runningKernel: this.env.host ? release() : null, installedKernels: kernels });
     return { ok: list.every((o) => o.state === 'installed' || o.state === 'already-installed'), outcomes: list, output: truncate(output), rebootRequired: reboot.required };
   }
 
