@@ -1,7 +1,7 @@
 /** The dnf driver's parsers of rpm and dnf output (no dnf needed): table-driven, strict. */
 import { describe, expect, it } from 'vitest';
 import { parseRpmQuery, parseSourceRpm, formatEvr } from '../../src/agent/package-managers/dnf/rpm-packages.js';
-import { parseTransaction } from '../../src/agent/package-managers/dnf/transaction.js';
+import { parseDuplicates, parseTransaction } from '../../src/agent/package-managers/dnf/transaction.js';
 import { classify, mapSeverity, parseNevra, parseUpdateinfoInfo, parseUpdateinfoList } from '../../src/agent/package-managers/dnf/updateinfo.js';
 import { parseRepoSites, parseUpgrades, siteOf } from '../../src/agent/package-managers/dnf/upgrades.js';
 import { lockMatches, parseVersionlockList } from '../../src/agent/package-managers/dnf/versionlock.js';
@@ -147,6 +147,14 @@ describe('transaction table', () => {
     expect(tx.excluded).toEqual(['demo-plain-1.0-2']);
     expect(tx.sections.get('Upgrading')).toEqual(['a-very-long-package-name-that-wraps']);
     expect(tx.sections.get('Downgrading')).toEqual(['demo-lib']);
+  });
+});
+
+describe('duplicates and same-name replacements', () => {
+  it('names duplicated packages; a replaced version of the same package is no removal', () => {
+    expect(parseDuplicates('demo-lib-1.0-1.noarch is a duplicate with demo-lib-1.0-3.noarch\nError: Check discovered 1 problem(s)\n')).toEqual(['demo-lib']);
+    const tx = parseTransaction('Downgrading:\n demo-lib          noarch          1.0-2            updates          6.0 k\n     replacing  demo-lib.noarch 1.0-3\n');
+    expect(tx.removed).toEqual([]);
   });
 });
 

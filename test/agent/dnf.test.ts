@@ -194,6 +194,18 @@ describe.skipIf(!available)('dnf driver on an installroot', () => {
     expect(await r.rpmQa()).toEqual(before);
   });
 
+  it('refuses to install over an interrupted transaction (duplicate packages in the rpm database)', async () => {
+    const r = await freshRoot();
+    await r.rpm(['-i', '--force', '--justdb', '--nodeps', '--force-debian', rpm('demo-lib-1.0-3')]);
+    const before = await r.rpmQa();
+    expect(before).toEqual(expect.arrayContaining(['demo-lib 1.0-1', 'demo-lib 1.0-3']));
+    const result = await createDnfDriver({ root: r.root, releasever: '9' }).install([{ name: 'demo-sec', version: '1.0-2' }]);
+    expect(result.refused).toMatchObject({ reason: 'broken-state', packages: ['demo-lib'] });
+    expect(result.refused?.detail).toMatch(/dnf remove --duplicates/);
+    expect(result.outcomes[0]!.state).toBe('not-attempted');
+    expect(await r.rpmQa()).toEqual(before);
+  });
+
   it('respects versionlock entries and excludepkgs: no pending update, install refused per item', async () => {
     const r = await freshRoot(['excludepkgs=demo-plain']);
     await mkdir(join(r.root, 'etc/dnf/plugins'), { recursive: true });

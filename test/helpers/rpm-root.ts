@@ -157,6 +157,8 @@ export interface RpmRoot {
   root: string;
   /** dnf with the root's isolation arguments (for test setup and checks, not the driver under test). */
   dnf(args: readonly string[]): Promise<string>;
+  /** rpm on the root's database (e.g. `-i --justdb` to fake an interrupted transaction). */
+  rpm(args: readonly string[]): Promise<string>;
   /** `NAME VERSION-RELEASE` lines of the root's rpm database. */
   rpmQa(): Promise<string[]>;
   cleanup(): Promise<void>;
@@ -200,6 +202,7 @@ export async function makeRpmRoot(opts: {
   return {
     root,
     dnf,
+    rpm: (a: readonly string[]) => run('rpm', ['--root', root, '--dbpath', '/var/lib/rpm', ...a], work.env),
     rpmQa: async () =>
       (await run('rpm', ['--root', root, '--dbpath', '/var/lib/rpm', '-qa', '--qf', '%{NAME} %{EVR}\\n'], work.env)).split('\n').filter((l) => l !== '').sort(),
     cleanup: () => rm(work.dir, { recursive: true, force: true }),

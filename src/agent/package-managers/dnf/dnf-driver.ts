@@ -16,7 +16,7 @@ import {
   type RebootSignal,
 } from './reboot.js';
 import { parseRpmQuery, RPM_QUERY_FORMAT } from './rpm-packages.js';
-import { parseTransaction } from './transaction.js';
+import { parseDuplicates, parseTransaction } from './transaction.js';
 import { classify, parseUpdateinfoInfo, parseUpdateinfoList, type Advisory, type AdvisoryPackage } from './updateinfo.js';
 import { lockMatches, readVersionlocks, type VersionLock } from './versionlock.js';
 import { parseRepoSites, parseUpgrades, REPOQUERY_FORMAT } from './upgrades.js';
@@ -130,6 +130,10 @@ export function createDnfDriver(options: DnfDriverOptions): DnfDriver {
       log.push(line);
       opts.onOutput?.(line);
     };
+    // An interrupted rpm transaction leaves two versions of one package in the database (what
+    // `dpkg --configure -a` is to apt); refuse until someone cleans it up, never guess.
+    const check = await runner.dnf(['-q', '--disablerepo=*', 'check', '--duplicates'], { cacheOnly: true });
+    const duplicates = check.code === 0 ? [] : parseDuplicates(`${check.stdout}\n${check.stderr}`);
     const before = await installedPackages();
     const locks = await locksFor();
     const outcomes: InstallOutcome[] = [];
@@ -171,6 +175,17 @@ export function createDnfDriver(options: DnfDriverOptions): DnfDriver {
       rebootRequired: false,
       ...extra,
     });
+    if (duplicates.length > 0) {
+      for (const l of check.stdout.split('\n')) if (l !== '') say(l);
+      for (const t of todo) t.outcome.state = 'not-attempted';
+      return finish({
+        refused: {
+          reason: 'broken-state',
+          detail: `an interrupted transaction left duplicate packages (${duplicates.join(', ')}); check with \`dnf check --duplicates\` and clean up with \`dnf remove --duplicates\``,
+          packages: duplicates,
+        },
+      });
+    }
 
     // Simulate first (with --allowerasing so that conflicts show as removals), dropping arguments
     // dnf has no package for; refuse anything that would remove a package.

@@ -12,6 +12,17 @@ export interface SimulatedTransaction {
 
 const SECTION = /^([A-Z][A-Za-z ]*):$/;
 
+/** `dnf check --duplicates` lines: `NEVRA is a duplicate with NEVRA` → the package names. */
+export function parseDuplicates(output: string): string[] {
+  const names = new Set<string>();
+  for (const line of output.split('\n')) {
+    const m = /^(\S+) is a duplicate with (\S+)$/.exec(line.trim());
+    const name = m === null ? null : /^(.+)-[^-]+-[^-]+$/.exec(m[1]!)?.[1];
+    if (name !== undefined && name !== null) names.add(name);
+  }
+  return [...names].sort();
+}
+
 /**
  * Parses the transaction table dnf prints before asking for confirmation (and the per-argument
  * notes before it). Rows start with one space and the package name; a `replacing NAME.ARCH EVR`
@@ -23,6 +34,7 @@ export function parseTransaction(output: string): SimulatedTransaction {
   const noMatch: string[] = [];
   const excluded: string[] = [];
   let section: string | null = null;
+  let row: string | null = null;
   for (const line of output.split('\n')) {
     let m = /^No match for argument: (.+)$/.exec(line.trim());
     if (m !== null) {
@@ -49,11 +61,14 @@ export function parseTransaction(output: string): SimulatedTransaction {
     if (m !== null) {
       const nameArch = m[1]!;
       const dot = nameArch.lastIndexOf('.');
-      removed.add(dot > 0 ? nameArch.slice(0, dot) : nameArch);
+      const name = dot > 0 ? nameArch.slice(0, dot) : nameArch;
+      // Replacing another version of the row's own package (a duplicate) removes no package.
+      if (name !== row) removed.add(name);
       continue;
     }
     m = /^ (\S+)/.exec(line);
     if (m !== null) {
+      row = m[1]!;
       sections.get(section)!.push(m[1]!);
       if (section.startsWith('Removing')) removed.add(m[1]!);
     }
