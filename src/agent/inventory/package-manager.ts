@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { PackageManagerName } from '../../contracts/inventory.contract.js';
 import type { PackageManagerDriver } from '../package-managers/driver.js';
 import { createAptDriver } from '../package-managers/apt/index.js';
+import { createDnfDriver } from '../package-managers/dnf/index.js';
 import { readOsRelease } from './os-release.js';
 
 const exists = (p: string) => access(p).then(() => true, () => false);
@@ -37,19 +38,11 @@ export interface CreateDriverOptions {
   scriptChrootless?: boolean;
 }
 
-/** What the dnf driver module exports (src/agent/package-managers/dnf/index.ts). */
-interface DnfModule {
-  createDnfDriver(options: { root: string; stateDir?: string }): PackageManagerDriver | Promise<PackageManagerDriver>;
-}
-
 /** The driver for `root`: apt or dnf, detected unless `options.packageManager` says. */
 export async function createDriver(root: string, options: CreateDriverOptions = {}): Promise<PackageManagerDriver> {
   const pm = options.packageManager ?? (await detectPackageManager(root));
   if (pm === null) throw new Error(`cannot tell which package manager manages ${root}: no os-release naming a Debian or RHEL family system, no dpkg or rpm database`);
   const stateDir = options.stateDir === undefined ? {} : { stateDir: options.stateDir };
   if (pm === 'apt') return createAptDriver({ root, ...stateDir, ...(options.scriptChrootless !== undefined && { scriptChrootless: options.scriptChrootless }) });
-  // Loaded lazily (and by a computed name) so the apt side neither needs nor bundles it eagerly.
-  const dnfPath = '../package-managers/dnf/index.js';
-  const mod = (await import(dnfPath)) as DnfModule;
-  return mod.createDnfDriver({ root, ...stateDir });
+  return createDnfDriver({ root, ...stateDir });
 }
