@@ -1,5 +1,9 @@
 /** The dnf driver's parsers of rpm and dnf output (no dnf needed): table-driven, strict. */
+import { mkdtemp, readFile, rm as remove } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DnfRunner } from '../../src/agent/package-managers/dnf/dnf-runner.js';
 import { parseRpmQuery, parseSourceRpm, formatEvr } from '../../src/agent/package-managers/dnf/rpm-packages.js';
 import { parseDuplicates, parseTransaction } from '../../src/agent/package-managers/dnf/transaction.js';
 import { classify, mapSeverity, parseNevra, parseUpdateinfoInfo, parseUpdateinfoList } from '../../src/agent/package-managers/dnf/updateinfo.js';
@@ -178,5 +182,34 @@ describe('host reboot signal', () => {
     expect(hostRebootSignal(installs, 1000, '5.14.0-362.el9.x86_64')).toEqual({ required: true, reasons: ['needs-restarting', 'newer-kernel-installed'], packages: ['glibc', 'kernel-core'] });
     expect(hostRebootSignal(installs, 3000, '5.14.0-427.el9.x86_64')).toEqual({ required: false, reasons: [], packages: [] });
     expect(hostRebootSignal('', 3000, '6.1.0-18-amd64').required).toBe(false);
+  });
+});
+
+describe('dnf command lines', () => {
+  it('isolates a root (installroot, config, reposdir, pluginconfpath, --noplugins, HOME macros); uses the system defaults on /', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pw-dnf-args-'));
+    try {
+      const runner = new DnfRunner({ root: join(dir, 'root'), stateDir: join(dir, 'state') });
+      await runner.prepare();
+      expect(runner.dnfArgs(false)).toEqual([
+        `--installroot=${join(dir, 'root')}`,
+        `--config=${join(dir, 'state/dnf.conf')}`,
+        `--setopt=reposdir=${join(dir, 'root/etc/yum.repos.d')}`,
+        `--setopt=pluginconfpath=${join(dir, 'state/plugins')}`,
+        '--noplugins',
+        '--setopt=exit_on_lock=True',
+        '--setopt=color=never',
+        '--setopt=*.metadata_expire=3600',
+      ]);
+      expect(runner.dnfArgs(true).at(-1)).toBe('-C');
+      expect(await readFile(join(dir, 'state/home/.rpmmacros'), 'utf8')).toBe('%_dbpath /var/lib/rpm\n');
+      expect(await readFile(join(dir, 'state/dnf.conf'), 'utf8')).toBe('[main]\n');
+      const host = new DnfRunner({ root: '/', stateDir: join(dir, 'host-state'), metadataExpireSeconds: 0 });
+      await host.prepare();
+      expect(host.isolated).toBe(false);
+      expect(host.dnfArgs(false)).toEqual(['--setopt=exit_on_lock=True', '--setopt=color=never', '--refresh']);
+    } finally {
+      await remove(dir, { recursive: true, force: true });
+    }
   });
 });
