@@ -1,5 +1,9 @@
 import type { AnyEndpoint } from './endpoint.js';
 import * as accounts from './accounts.contract.js';
+import * as activations from './activations.contract.js';
+import * as agent from './agent.contract.js';
+import * as commands from './commands.contract.js';
+import * as nodes from './nodes.contract.js';
 import * as audit from './audit.contract.js';
 import * as auth from './auth.contract.js';
 import * as organization from './organization.contract.js';
@@ -32,6 +36,26 @@ export const endpoints = {
   createToken: auth.createToken,
   revokeToken: auth.revokeToken,
   listAudit: audit.listAudit,
+  createActivation: activations.createActivation,
+  listActivations: activations.listActivations,
+  revokeActivation: activations.revokeActivation,
+  listNodes: nodes.listNodes,
+  getNode: nodes.getNode,
+  listNodePackages: nodes.listNodePackages,
+  listNodeUpdates: nodes.listNodeUpdates,
+  putNodeTags: nodes.putNodeTags,
+  patchNodeTags: nodes.patchNodeTags,
+  deregisterNode: nodes.deregisterNode,
+  sendCommand: commands.sendCommand,
+  listCommands: commands.listCommands,
+  getCommand: commands.getCommand,
+  cancelCommand: commands.cancelCommand,
+  enroll: agent.enroll,
+  heartbeat: agent.heartbeat,
+  putInventory: agent.putInventory,
+  patchInventory: agent.patchInventory,
+  pollCommands: agent.pollCommands,
+  postResult: agent.postResult,
 } as const;
 
 export const allEndpoints: readonly AnyEndpoint[] = Object.values(endpoints);
@@ -40,6 +64,10 @@ export * from './common.js';
 export * from './errors.js';
 export * from './endpoint.js';
 export * from './accounts.contract.js';
+export * from './activations.contract.js';
+export * from './agent.contract.js';
+export * from './commands.contract.js';
+export * from './nodes.contract.js';
 export * from './audit.contract.js';
 export * from './auth.contract.js';
 export * from './organization.contract.js';

@@ -26,8 +26,11 @@ export interface Endpoint<
   tag: string;
   summary: string;
   description?: string;
-  /** `public`: no credentials needed. `authenticated`: a session or an API token. */
-  auth: 'public' | 'authenticated';
+  /**
+   * `public`: no credentials needed. `authenticated`: a session or an API token of a user.
+   * `node`: the credential of an enrolled node (`pwn_<nodeId>.<secret>`); only the agent routes.
+   */
+  auth: 'public' | 'authenticated' | 'node';
   /** Who may call it, in words (shown in the API documentation). */
   access: string;
   params: P;
@@ -37,6 +40,11 @@ export interface Endpoint<
   successStatus: 200 | 201 | 202 | 204;
   /** For changes: the audit action every successful call appends to the audit log. */
   audit?: string;
+  /**
+   * An agent report stored as node data instead of being audited (heartbeats, inventories: one per
+   * node every minute would drown the audit log). Only for `auth: 'node'` endpoints.
+   */
+  telemetry?: boolean;
   /** Callable by a user who must change their password first (login, logout, password change). */
   allowDuringPasswordChange?: boolean;
 }

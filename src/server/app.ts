@@ -8,7 +8,9 @@ import { createClientErrorHandler, frameworkErrorHandler, installErrorHandling }
 import { installMetrics } from './http/metrics.js';
 import { Router } from './http/register.js';
 import { accountRoutes } from './routes/accounts.routes.js';
+import { agentRoutes } from './routes/agent.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
+import { nodeRoutes } from './routes/nodes.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { userRoutes } from './routes/users.routes.js';
 import type { Clock, ServiceDeps } from './services/context.js';
@@ -90,6 +92,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
   authRoutes(router, services, { secure, ttlSeconds: config.sessionTtlHours * 3600 });
   accountRoutes(router, services);
   userRoutes(router, services);
+  nodeRoutes(router, services);
+  agentRoutes(router, services);
+  // Waiting long-polls answer at once when the server stops, so closing does not wait for them.
+  app.addHook('preClose', async () => {
+    services.notifier.close();
+  });
   await systemRoutes(app, deps, services, registry, () => router.registered, VERSION);
   return { app, services, router };
 }

@@ -35,6 +35,12 @@ export const ServerConfig = z.strictObject({
   bodyLimitBytes: Int(1024, 512 * 1024 * 1024).default(1024 * 1024),
   tlsCertFile: z.string().optional(),
   tlsKeyFile: z.string().optional(),
+  /** How often agents send a heartbeat; a node unseen for 3 intervals is ConnectionLost. */
+  agentHeartbeatSeconds: Int(5, 3600).default(60),
+  /** How often a waiting long-poll looks for new invocations in the database (other replicas' commands). */
+  agentPollCheckMs: Int(50, 10_000).default(1000),
+  /** Failed enrollments allowed per client address within loginWindowMinutes. */
+  enrollMaxFailuresPerIp: Int(1, 100000).default(20),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
@@ -56,6 +62,9 @@ export const ENV_KEYS: Record<string, keyof ServerConfig> = {
   PATCHWARDEN_BODY_LIMIT_BYTES: 'bodyLimitBytes',
   PATCHWARDEN_TLS_CERT_FILE: 'tlsCertFile',
   PATCHWARDEN_TLS_KEY_FILE: 'tlsKeyFile',
+  PATCHWARDEN_AGENT_HEARTBEAT_SECONDS: 'agentHeartbeatSeconds',
+  PATCHWARDEN_AGENT_POLL_CHECK_MS: 'agentPollCheckMs',
+  PATCHWARDEN_ENROLL_MAX_FAILURES_PER_IP: 'enrollMaxFailuresPerIp',
 };
 
 function readConfigFile(path: string): Record<string, unknown> {

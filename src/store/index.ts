@@ -7,3 +7,6 @@ export { toApiToken, type SessionRecord, type TokenRecord } from './credentials.
 export type { NewAuditEntry } from './audit.repository.js';
 export { isUniqueViolation } from './errors.js';
 export type { AdvisoriesRepository, AdvisoryFilter, AdvisorySummary, LoadRecordsOptions, StoredAdvisory } from './advisories.repository.js';
+export type { ActivationRecord } from './activations.repository.js';
+export type { NodeFilter, NodeRecord } from './nodes.repository.js';
+export type { CommandRecord, InvocationRecord } from './commands.repository.js';

@@ -135,6 +135,106 @@ export interface AdvisorySourcesTable {
   synced_at: string;
 }
 
+export interface ActivationsTable {
+  id: string;
+  account_id: string;
+  description: string;
+  code_hash: string; // sha256 of the activation code
+  expires_at: string;
+  registration_limit: number;
+  registrations_used: number;
+  default_tags: string;
+  created_at: string;
+  created_by: string | null;
+  revoked_at: string | null;
+}
+
+export interface NodesTable {
+  id: string;
+  account_id: string;
+  activation_id: string | null;
+  secret_hash: string; // sha256 of the secret part of the node credential
+  hostname: string;
+  os_id: string;
+  os_version: string;
+  codename: string;
+  arch: string;
+  platform: string;
+  host: string;
+  agent_version: string;
+  registered_at: string;
+  last_seen_at: string | null;
+  deregistered_at: string | null;
+  inventory_revision: number;
+  inventory_at: string | null;
+  collected_at: string | null;
+  reboot: string;
+  reboot_required: number;
+  package_count: number;
+  update_count: number;
+  security_update_count: number;
+}
+
+export interface NodeTagsTable {
+  node_id: string;
+  key: string;
+  value: string;
+}
+
+export interface NodePackagesTable {
+  node_id: string;
+  name: string;
+  arch: string;
+  version: string;
+  source_name: string;
+  source_version: string;
+}
+
+export interface NodeUpdatesTable {
+  node_id: string;
+  name: string;
+  arch: string;
+  installed_version: string;
+  candidate_version: string;
+  security: number;
+  classification: string;
+  severity: string;
+  section: string;
+  priority: string;
+  origin: string;
+  advisory_ids: string;
+  cves: string;
+  release_date: string | null;
+}
+
+export interface CommandsTable {
+  id: string;
+  account_id: string;
+  document: string;
+  parameters: string;
+  targets: string;
+  timeout_seconds: number;
+  created_by: string | null;
+  created_at: string;
+  cancelled_at: string | null;
+  status: string;
+}
+
+export interface CommandInvocationsTable {
+  id: string;
+  command_id: string;
+  node_id: string;
+  status: string;
+  created_at: string;
+  delivered_at: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  output: string;
+  result: string;
+  idempotency_key: string | null;
+  response: string | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   accounts: AccountsTable;
@@ -149,4 +249,11 @@ export interface Database {
   advisory_packages: AdvisoryPackagesTable;
   advisory_aliases: AdvisoryAliasesTable;
   advisory_sources: AdvisorySourcesTable;
+  activations: ActivationsTable;
+  nodes: NodesTable;
+  node_tags: NodeTagsTable;
+  node_packages: NodePackagesTable;
+  node_updates: NodeUpdatesTable;
+  commands: CommandsTable;
+  command_invocations: CommandInvocationsTable;
 }

@@ -1,10 +1,13 @@
 import type { Kysely } from 'kysely';
 import { AccountsRepository, OrganizationsRepository } from './accounts.repository.js';
+import { ActivationsRepository } from './activations.repository.js';
 import { AdvisoriesRepository } from './advisories.repository.js';
 import { AuditRepository } from './audit.repository.js';
 import { ApiTokensRepository, LoginAttemptsRepository, SessionsRepository } from './credentials.repository.js';
 import type { DatabaseHandle, Dialect } from './database.js';
+import { CommandsRepository } from './commands.repository.js';
 import { LeasesRepository } from './leases.repository.js';
+import { NodesRepository } from './nodes.repository.js';
 import type { Database } from './schema.js';
 import { MembershipsRepository, UsersRepository } from './users.repository.js';
 
@@ -20,6 +23,9 @@ export interface Repositories {
   audit: AuditRepository;
   leases: LeasesRepository;
   advisories: AdvisoriesRepository;
+  activations: ActivationsRepository;
+  nodes: NodesRepository;
+  commands: CommandsRepository;
 }
 
 export interface Store extends Repositories {
@@ -43,6 +49,9 @@ function repositories(db: Kysely<Database>): Repositories {
     audit: new AuditRepository(db),
     leases: new LeasesRepository(db),
     advisories: new AdvisoriesRepository(db),
+    activations: new ActivationsRepository(db),
+    nodes: new NodesRepository(db),
+    commands: new CommandsRepository(db),
   };
 }
 

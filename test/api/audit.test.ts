@@ -30,8 +30,13 @@ interface Mutation {
   actorId?: string;
   targetId: string | ((res: LightMyRequestResponse) => string);
   accountId?: string | null;
-  via?: 'token' | 'session';
+  via?: 'token' | 'session' | 'node' | null;
+  /** A node credential to call with instead of the user's token (agent routes). */
+  credential?: string;
+  actorType?: 'user' | 'node' | 'anonymous';
 }
+
+const PLATFORM = { osId: 'debian', osIdLike: [], version: '12', codename: 'bookworm', prettyName: 'Debian 12', arch: 'amd64', packageManager: 'apt', ecosystem: 'Debian:12' };
 
 /** A successful call of each changing endpoint. */
 const SUCCESS: Record<string, (w: World) => Promise<Mutation>> = {
@@ -96,6 +101,72 @@ const SUCCESS: Record<string, (w: World) => Promise<Mutation>> = {
     const token = await fx.token(user.id);
     return { as: user, method: 'DELETE', url: `/api/v1/tokens/${token.id}`, targetId: token.id };
   },
+  createActivation: async ({ admin, account }) => ({
+    as: admin,
+    method: 'POST',
+    url: `/api/v1/accounts/${account.id}/activations`,
+    body: { description: 'audited' },
+    targetId: (res) => String(res.json().id),
+    accountId: account.id,
+  }),
+  revokeActivation: async ({ t, admin, account }) => {
+    const created = await t.as(admin.token, 'POST', `/api/v1/accounts/${account.id}/activations`, {});
+    const id = String(created.json().id);
+    return { as: admin, method: 'DELETE', url: `/api/v1/accounts/${account.id}/activations/${id}`, targetId: id, accountId: account.id };
+  },
+  enrollNode: async ({ t, admin, account }) => {
+    const created = await t.as(admin.token, 'POST', `/api/v1/accounts/${account.id}/activations`, {});
+    return {
+      as: null,
+      method: 'POST',
+      url: '/api/v1/agent/enroll',
+      body: { activationId: created.json().id, activationCode: created.json().activationCode, hostname: 'audited-host', platform: PLATFORM, agentVersion: '0.1.0' },
+      actorType: 'anonymous',
+      actorId: null as unknown as string,
+      via: null,
+      targetId: (res) => String(res.json().nodeId),
+      accountId: account.id,
+    };
+  },
+  putNodeTags: async ({ fx, admin, account }) => {
+    const node = await fx.node(account.id, 'tagged');
+    return { as: admin, method: 'PUT', url: `/api/v1/nodes/${node.nodeId}/tags`, body: { tags: { env: 'prod' } }, targetId: node.nodeId, accountId: account.id };
+  },
+  patchNodeTags: async ({ fx, admin, account }) => {
+    const node = await fx.node(account.id, 'tagged');
+    return { as: admin, method: 'PATCH', url: `/api/v1/nodes/${node.nodeId}/tags`, body: { remove: ['env'] }, targetId: node.nodeId, accountId: account.id };
+  },
+  deregisterNode: async ({ fx, admin, account }) => {
+    const node = await fx.node(account.id, 'leaving');
+    return { as: admin, method: 'DELETE', url: `/api/v1/nodes/${node.nodeId}`, targetId: node.nodeId, accountId: account.id };
+  },
+  sendCommand: async ({ fx, admin, account }) => {
+    const node = await fx.node(account.id, 'commanded');
+    return { as: admin, method: 'POST', url: `/api/v1/accounts/${account.id}/commands`, body: { document: 'Scan', nodeIds: [node.nodeId] }, targetId: (res) => String(res.json().id), accountId: account.id };
+  },
+  cancelCommand: async ({ fx, admin, account }) => {
+    const node = await fx.node(account.id, 'cancelled');
+    const command = await fx.command(account.id, node.nodeId);
+    return { as: admin, method: 'POST', url: `/api/v1/commands/${command.commandId}/cancel`, targetId: command.commandId, accountId: account.id };
+  },
+  postInvocationResult: async ({ t, fx, account }) => {
+    const node = await fx.node(account.id, 'reporting');
+    const command = await fx.command(account.id, node.nodeId);
+    await t.as(node.credential, 'GET', '/api/v1/agent/commands');
+    const at = new Date().toISOString();
+    return {
+      as: null,
+      credential: node.credential,
+      method: 'POST',
+      url: '/api/v1/agent/results',
+      body: { invocationId: command.invocationId, idempotencyKey: 'audited-result-1', status: 'Success', startedAt: at, finishedAt: at },
+      actorType: 'node',
+      actorId: node.nodeId,
+      via: 'node',
+      targetId: command.invocationId,
+      accountId: account.id,
+    };
+  },
 };
 
 /** A call of each changing endpoint that the access rules refuse (by a viewer of the account, or a user without roles). */
@@ -118,10 +189,39 @@ const DENIED: Record<string, (w: World, viewer: Person) => Promise<Omit<Mutation
   setUserPassword: async (_w, viewer) => ({ method: 'POST', url: `/api/v1/users/${viewer.id}/password`, body: { password: 'a-password-i-chose' }, targetId: viewer.id, status: 403 }),
   deleteUser: async ({ admin }) => ({ method: 'DELETE', url: `/api/v1/users/${admin.id}`, targetId: admin.id, status: 404 }),
   revokeToken: async ({ admin }) => ({ method: 'DELETE', url: `/api/v1/tokens/${admin.tokenId}`, targetId: admin.tokenId, status: 404 }),
+  createActivation: async ({ account }) => ({ method: 'POST', url: `/api/v1/accounts/${account.id}/activations`, body: {}, targetId: account.id, accountId: account.id, status: 403 }),
+  revokeActivation: async ({ t, account }) => {
+    const id = String((await t.as(t.adminToken, 'POST', `/api/v1/accounts/${account.id}/activations`, {})).json().id);
+    return { method: 'DELETE', url: `/api/v1/accounts/${account.id}/activations/${id}`, targetId: id, accountId: account.id, status: 403 };
+  },
+  putNodeTags: async ({ fx, account }) => {
+    const node = await fx.node(account.id, 'guarded');
+    return { method: 'PUT', url: `/api/v1/nodes/${node.nodeId}/tags`, body: { tags: {} }, targetId: node.nodeId, accountId: account.id, status: 403 };
+  },
+  patchNodeTags: async ({ fx, account }) => {
+    const node = await fx.node(account.id, 'guarded');
+    return { method: 'PATCH', url: `/api/v1/nodes/${node.nodeId}/tags`, body: { set: { a: 'b' } }, targetId: node.nodeId, accountId: account.id, status: 403 };
+  },
+  deregisterNode: async ({ fx, account }) => {
+    const node = await fx.node(account.id, 'guarded');
+    return { method: 'DELETE', url: `/api/v1/nodes/${node.nodeId}`, targetId: node.nodeId, accountId: account.id, status: 403 };
+  },
+  sendCommand: async ({ fx, account }) => {
+    const node = await fx.node(account.id, 'guarded');
+    return { method: 'POST', url: `/api/v1/accounts/${account.id}/commands`, body: { document: 'Scan', nodeIds: [node.nodeId] }, targetId: account.id, accountId: account.id, status: 403 };
+  },
+  cancelCommand: async ({ fx, account }) => {
+    const node = await fx.node(account.id, 'guarded');
+    const command = await fx.command(account.id, node.nodeId);
+    return { method: 'POST', url: `/api/v1/commands/${command.commandId}/cancel`, targetId: command.commandId, accountId: account.id, status: 403 };
+  },
 };
 
 /** Changing endpoints every signed-in user may call on their own behalf: nothing to refuse. */
-const NEVER_DENIED = ['login', 'logout', 'changeMyPassword', 'createToken'];
+const NEVER_DENIED = ['login', 'logout', 'changeMyPassword', 'createToken', 'enrollNode', 'postInvocationResult'];
+
+/** Changes that are agent reports stored as node data (heartbeats, inventories), declared `telemetry` instead of audited. */
+const audited = (ep: { method: string; telemetry?: boolean }) => ep.method !== 'GET' && ep.telemetry !== true;
 
 for (const dialect of testDialects()) {
   describe(`[${dialect}] audit log`, () => {
@@ -151,8 +251,12 @@ for (const dialect of testDialects()) {
     }
 
     it('every changing endpoint declares its audit action, and this test has a call for it', () => {
-      const changing = w.t.router.registered.filter((ep) => ep.method !== 'GET');
+      const changing = w.t.router.registered.filter(audited);
       expect(changing.length).toBeGreaterThan(0);
+      for (const ep of w.t.router.registered.filter((e) => e.telemetry === true)) {
+        expect(ep.auth, `${ep.operationId}: only agent reports may skip the audit log`).toBe('node');
+        expect(ep.audit, ep.operationId).toBeUndefined();
+      }
       for (const ep of changing) {
         expect(ep.audit, `${ep.operationId} changes state but declares no audit action`).toMatch(/^[a-z]+(\.[a-z]+)+$/);
         expect(Object.keys(SUCCESS), `no successful call of ${ep.operationId} in this test`).toContain(ep.operationId);
@@ -162,17 +266,17 @@ for (const dialect of testDialects()) {
     });
 
     it('a successful call of every changing endpoint appends its action with the actor, the address and the target', async () => {
-      for (const ep of w.t.router.registered.filter((e) => e.method !== 'GET')) {
+      for (const ep of w.t.router.registered.filter(audited)) {
         const m = await SUCCESS[ep.operationId]!(w);
-        const res = await w.t.as(m.as?.token ?? null, m.method, m.url, m.body, { 'user-agent': 'audit-test/1.0' });
+        const res = await w.t.as(m.credential ?? m.as?.token ?? null, m.method, m.url, m.body, { 'user-agent': 'audit-test/1.0' });
         expect(res.statusCode, `${ep.operationId}: ${res.body}`).toBe(ep.successStatus);
         const entry = await entryOf(res, ep.audit!);
         expect(entry, ep.operationId).toMatchObject({
           action: ep.audit,
           outcome: 'success',
-          actorType: 'user',
-          actorId: m.actorId ?? m.as?.id,
-          via: m.via ?? 'token',
+          actorType: m.actorType ?? 'user',
+          actorId: m.actorId === undefined ? m.as?.id : m.actorId,
+          via: m.via === undefined ? 'token' : m.via,
           ip: '127.0.0.1',
           userAgent: 'audit-test/1.0',
           targetId: typeof m.targetId === 'string' ? m.targetId : m.targetId(res),
@@ -197,7 +301,19 @@ for (const dialect of testDialects()) {
       const accountAdmin = await w.fx.user({ prefix: 'acctadmin', memberships: [[w.account.id, 'admin']] });
       const mine = await w.t.as(accountAdmin.token, 'GET', `/api/v1/audit?accountId=${w.account.id}&outcome=denied&actorId=${viewer.id}`);
       expect((mine.json().items as AuditEntry[]).map((e) => e.action).sort()).toEqual(
-        ['account.delete', 'account.member.remove', 'account.member.set', 'account.update'].sort(),
+        [
+          'account.delete',
+          'account.member.remove',
+          'account.member.set',
+          'account.update',
+          'activation.create',
+          'activation.revoke',
+          'command.cancel',
+          'command.send',
+          'node.deregister',
+          'node.tags.set',
+          'node.tags.update',
+        ].sort(),
       );
     });
 
@@ -220,6 +336,13 @@ for (const dialect of testDialects()) {
       const res = await w.t.as(user.token, 'POST', '/api/v1/me/password', { currentPassword: 'a-wrong-guess', newPassword: 'a-new-password-xyz' });
       expect(res.statusCode).toBe(400);
       expect(await entryOf(res, 'user.password.change')).toMatchObject({ outcome: 'failure', actorId: user.id, targetId: user.id });
+    });
+
+    it('enrollments refused (wrong code) appear with outcome failure, naming the activation', async () => {
+      const created = await w.t.as(w.admin.token, 'POST', `/api/v1/accounts/${w.account.id}/activations`, {});
+      const res = await w.t.as(null, 'POST', '/api/v1/agent/enroll', { activationId: created.json().id, activationCode: 'wrong-code', hostname: 'h', platform: PLATFORM, agentVersion: '0.1.0' });
+      expect(res.statusCode).toBe(401);
+      expect(await entryOf(res, 'node.enroll')).toMatchObject({ outcome: 'failure', actorType: 'anonymous', actorName: `activation ${String(created.json().id)}`, targetId: created.json().id });
     });
 
     it('reads that change nothing leave no entry', async () => {

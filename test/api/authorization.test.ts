@@ -43,6 +43,12 @@ const MANAGE_FOREIGN: Row = [401, A, 403, 404, 404, 404, 404];
 /** Organization-wide changes addressed to an account (delete): org-admin only; 404 where the caller sees nothing. */
 const ORG_CHANGE_OWN: Row = [401, A, 403, 403, 403, 403, 404];
 const ORG_CHANGE_FOREIGN: Row = [401, A, 403, 404, 404, 404, 404];
+/** Operating in an account (commands): operator and admin of the account; org-admin. */
+const OPERATE_OWN: Row = [401, A, 403, A, A, 403, 404];
+/** Activations: admin of the account and org-admin create and revoke; organization roles also list. */
+const ACTIVATIONS_READ_OWN: Row = [401, A, A, A, 403, 403, 404];
+/** The agent routes take only node credentials: every user (and anonymous) gets 401. */
+const NODES_ONLY: Row = [401, 401, 401, 401, 401, 401, 401];
 
 /**
  * The expected table. Keys are operationIds (`operationId#variant` for more cases of one route) and,
@@ -89,6 +95,31 @@ const EXPECTED: Record<string, Partial<Record<Target, Row>>> = {
   // Audit log: organization roles read all of it; an account admin reads their accounts' part.
   listAuditLog: { '-': [401, A, A, A, 403, 403, 403] },
   'listAuditLog#accountId': { own: [401, A, A, A, 403, 403, 403], foreign: ORG_READERS },
+  // Activations: account admins; organization roles read.
+  createActivation: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  listActivations: { own: ACTIVATIONS_READ_OWN, foreign: READ_FOREIGN },
+  revokeActivation: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  // Nodes: viewers read; tags (they drive targeting) and deregistration need admin.
+  listNodes: { '-': ANY_USER },
+  getNode: { own: READ_OWN, foreign: READ_FOREIGN },
+  listNodePackages: { own: READ_OWN, foreign: READ_FOREIGN },
+  listNodeUpdates: { own: READ_OWN, foreign: READ_FOREIGN },
+  putNodeTags: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  patchNodeTags: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  deregisterNode: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  // Commands: operators send and cancel, viewers read.
+  sendCommand: { own: OPERATE_OWN, foreign: MANAGE_FOREIGN },
+  listCommands: { '-': ANY_USER },
+  getCommand: { own: READ_OWN, foreign: READ_FOREIGN },
+  cancelCommand: { own: OPERATE_OWN, foreign: MANAGE_FOREIGN },
+  // The agent protocol: anyone with an activation code enrolls; the rest is for node credentials only
+  // (the node-credential cells are in the test below the table).
+  enrollNode: { '-': PUBLIC },
+  agentHeartbeat: { '-': NODES_ONLY },
+  putInventory: { '-': NODES_ONLY },
+  patchInventory: { '-': NODES_ONLY },
+  pollCommands: { '-': NODES_ONLY },
+  postInvocationResult: { '-': NODES_ONLY },
   // Outside the contracts.
   'GET /healthz': { '-': PUBLIC },
   'GET /readyz': { '-': PUBLIC },
@@ -113,6 +144,11 @@ interface Scenario {
   ownMember: Person;
   /** Viewer of the foreign account only. */
   foreignMember: Person;
+  /** A node of each account (hostnames carry the account name, so leaks are caught) and a pending command for it. */
+  ownNode: { nodeId: string; credential: string };
+  foreignNode: { nodeId: string; credential: string };
+  ownCommand: { commandId: string; invocationId: string };
+  foreignCommand: { commandId: string; invocationId: string };
 }
 
 interface Call {
@@ -135,6 +171,9 @@ const isAccountRole = (role: Role) => role === 'admin' || role === 'operator' ||
 const targetAccount = (s: Scenario, target: Target) => (target === 'foreign' ? s.foreign : s.own);
 /** The user a user route is addressed to: the caller (self; a member for anonymous), a member of the own account, or of the foreign account only. */
 const targetUser = (s: Scenario, target: Target) => (target === 'self' ? (s.caller ?? s.ownMember) : target === 'own' ? s.ownMember : s.foreignMember);
+const targetNode = (s: Scenario, target: Target) => (target === 'foreign' ? s.foreignNode : s.ownNode);
+const targetCommand = (s: Scenario, target: Target) => (target === 'foreign' ? s.foreignCommand : s.ownCommand);
+const PLATFORM = { osId: 'debian', osIdLike: [], version: '12', codename: 'bookworm', prettyName: 'Debian 12', arch: 'amd64', packageManager: 'apt', ecosystem: 'Debian:12' };
 const ids = (res: LightMyRequestResponse, key = 'id') => (res.json().items as Record<string, string>[]).map((i) => i[key]).sort();
 
 /** How to call each route, and what must (not) have changed afterwards. */
@@ -425,6 +464,152 @@ const CASES: Record<string, CaseFn> = {
       },
     };
   },
+  createActivation: async (s, target, t) => {
+    const account = targetAccount(s, target);
+    const before = (await t.db.store.activations.list(account.id, { limit: 500, offset: 0, sort: 'createdAt' })).total;
+    return {
+      method: 'POST',
+      url: `/api/v1/accounts/${account.id}/activations`,
+      body: { description: 'matrix', registrationLimit: 2 },
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.activations.list(account.id, { limit: 500, offset: 0, sort: 'createdAt' })).total).toBe(before + (allowed ? 1 : 0));
+      },
+    };
+  },
+  listActivations: async (s, target) => ({ method: 'GET', url: `/api/v1/accounts/${targetAccount(s, target).id}/activations` }),
+  revokeActivation: async (s, target, t) => {
+    const account = targetAccount(s, target);
+    const created = await t.as(t.adminToken, 'POST', `/api/v1/accounts/${account.id}/activations`, {});
+    const id = String(created.json().id);
+    return {
+      method: 'DELETE',
+      url: `/api/v1/accounts/${account.id}/activations/${id}`,
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.activations.get(id))?.revokedAt !== null).toBe(allowed);
+      },
+    };
+  },
+  listNodes: async (s, _target, t) => ({
+    method: 'GET',
+    url: '/api/v1/nodes?limit=500&sort=-registeredAt',
+    verify: async (res, allowed) => {
+      if (!allowed) return;
+      const seen = ids(res);
+      if (isOrgRole(s.role)) {
+        for (const [account, node] of [[s.own, s.ownNode], [s.foreign, s.foreignNode]] as const) {
+          expect(ids(await t.as(s.caller?.token ?? null, 'GET', `/api/v1/nodes?accountId=${account.id}&limit=500`))).toContain(node.nodeId);
+        }
+      }
+      else if (isAccountRole(s.role)) expect(seen).toEqual([s.ownNode.nodeId]);
+      else expect(seen).toEqual([]);
+    },
+  }),
+  getNode: async (s, target) => ({
+    method: 'GET',
+    url: `/api/v1/nodes/${targetNode(s, target).nodeId}`,
+    verify: async (res, allowed) => {
+      if (allowed) expect(res.json().id).toBe(targetNode(s, target).nodeId);
+    },
+  }),
+  listNodePackages: async (s, target) => ({ method: 'GET', url: `/api/v1/nodes/${targetNode(s, target).nodeId}/packages` }),
+  listNodeUpdates: async (s, target) => ({ method: 'GET', url: `/api/v1/nodes/${targetNode(s, target).nodeId}/updates?security=true` }),
+  putNodeTags: async (s, target, t, fx) => {
+    const node = targetNode(s, target);
+    const value = fx.unique('tag');
+    return {
+      method: 'PUT',
+      url: `/api/v1/nodes/${node.nodeId}/tags`,
+      body: { tags: { owner: value } },
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.nodes.get(node.nodeId))?.tags.owner === value).toBe(allowed);
+      },
+    };
+  },
+  patchNodeTags: async (s, target, t, fx) => {
+    const node = targetNode(s, target);
+    const value = fx.unique('tag');
+    return {
+      method: 'PATCH',
+      url: `/api/v1/nodes/${node.nodeId}/tags`,
+      body: { set: { owner: value } },
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.nodes.get(node.nodeId))?.tags.owner === value).toBe(allowed);
+      },
+    };
+  },
+  deregisterNode: async (s, target, t) => {
+    const node = targetNode(s, target);
+    return {
+      method: 'DELETE',
+      url: `/api/v1/nodes/${node.nodeId}`,
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.nodes.get(node.nodeId))?.deregisteredAt !== null).toBe(allowed);
+        expect((await t.as(node.credential, 'POST', '/api/v1/agent/heartbeat', {})).statusCode).toBe(allowed ? 401 : 200);
+      },
+    };
+  },
+  sendCommand: async (s, target, t) => {
+    const account = targetAccount(s, target);
+    const count = async () => (await t.db.store.commands.list({ accounts: 'all', accountId: account.id }, { limit: 1, offset: 0, sort: 'createdAt' })).total;
+    const before = await count();
+    return {
+      method: 'POST',
+      url: `/api/v1/accounts/${account.id}/commands`,
+      body: { document: 'Scan', nodeIds: [targetNode(s, target).nodeId] },
+      verify: async (_res, allowed) => {
+        expect(await count()).toBe(before + (allowed ? 1 : 0));
+      },
+    };
+  },
+  listCommands: async (s, _target, t) => ({
+    method: 'GET',
+    url: '/api/v1/commands?limit=500',
+    verify: async (res, allowed) => {
+      if (!allowed) return;
+      const seen = ids(res);
+      if (isOrgRole(s.role)) {
+        for (const [account, command] of [[s.own, s.ownCommand], [s.foreign, s.foreignCommand]] as const) {
+          expect(ids(await t.as(s.caller?.token ?? null, 'GET', `/api/v1/commands?accountId=${account.id}&limit=500`))).toContain(command.commandId);
+        }
+      }
+      else if (isAccountRole(s.role)) expect(seen).toEqual([s.ownCommand.commandId]);
+      else expect(seen).toEqual([]);
+    },
+  }),
+  getCommand: async (s, target) => ({
+    method: 'GET',
+    url: `/api/v1/commands/${targetCommand(s, target).commandId}`,
+    verify: async (res, allowed) => {
+      if (allowed) expect(res.json().id).toBe(targetCommand(s, target).commandId);
+    },
+  }),
+  cancelCommand: async (s, target, t) => {
+    const command = targetCommand(s, target);
+    return {
+      method: 'POST',
+      url: `/api/v1/commands/${command.commandId}/cancel`,
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.commands.invocation(command.invocationId))?.status).toBe(allowed ? 'Cancelled' : 'Pending');
+      },
+    };
+  },
+  enrollNode: async (s, _target, t) => {
+    const created = await t.as(t.adminToken, 'POST', `/api/v1/accounts/${s.own.id}/activations`, {});
+    const hostname = `enrolled-${Math.random().toString(36).slice(2, 8)}`;
+    return {
+      method: 'POST',
+      url: '/api/v1/agent/enroll',
+      body: { activationId: created.json().id, activationCode: created.json().activationCode, hostname, platform: PLATFORM, agentVersion: '0.1.0' },
+      verify: async (res, allowed) => {
+        if (allowed) expect((await t.db.store.nodes.get(String(res.json().nodeId)))?.hostname).toBe(hostname);
+      },
+    };
+  },
+  agentHeartbeat: async () => ({ method: 'POST', url: '/api/v1/agent/heartbeat', body: {} }),
+  putInventory: async () => ({ method: 'PUT', url: '/api/v1/agent/inventory', body: {} }),
+  patchInventory: async () => ({ method: 'PATCH', url: '/api/v1/agent/inventory', body: { baseRevision: 1 } }),
+  pollCommands: async () => ({ method: 'GET', url: '/api/v1/agent/commands' }),
+  postInvocationResult: async (s) => ({ method: 'POST', url: '/api/v1/agent/results', body: { invocationId: s.ownCommand.invocationId } }),
   'GET /healthz': async () => ({ method: 'GET', url: '/healthz' }),
   'GET /readyz': async () => ({ method: 'GET', url: '/readyz' }),
   'GET /metrics': async () => ({
@@ -475,6 +660,10 @@ for (const dialect of testDialects()) {
       const ownMember = await fx.user({ prefix: 'ownmember', memberships: [[own.id, 'viewer'], [foreign.id, 'viewer']] });
       const foreignMember = await fx.user({ prefix: 'foreignmember', memberships: [[foreign.id, 'viewer']] });
       const caller = await fx.caller(role, own.id);
+      const ownNode = await fx.node(own.id, `${own.name}-host`);
+      const foreignNode = await fx.node(foreign.id, `${foreign.name}-host`);
+      const ownCommand = await fx.command(own.id, ownNode.nodeId);
+      const foreignCommand = await fx.command(foreign.id, foreignNode.nodeId);
       const now = new Date().toISOString();
       for (const account of [own, foreign]) {
         await t.db.store.audit.append({
@@ -482,7 +671,7 @@ for (const dialect of testDialects()) {
           targetType: 'account', targetId: account.id, accountId: account.id, ip: null, userAgent: null, requestId: null, details: { marker: account.name },
         });
       }
-      return { role, caller, own, foreign, ownMember, foreignMember };
+      return { role, caller, own, foreign, ownMember, foreignMember, ownNode, foreignNode, ownCommand, foreignCommand };
     }
 
     it(`the table covers every served route (${Object.keys(EXPECTED).length} entries, ${TARGETED} with own/foreign targets; ${CELLS} cells)`, () => {
@@ -542,6 +731,50 @@ for (const dialect of testDialects()) {
         expect(problems).toEqual([]);
       });
     }
+
+    it('node credentials: the agent routes of their own node only; every user route answers 401', async () => {
+      const s = await scenario('viewer');
+      const node = s.ownNode;
+      const problems: string[] = [];
+      let cells = 0;
+      const expectStatus = async (label: string, res: LightMyRequestResponse, status: number) => {
+        cells += 1;
+        if (res.statusCode !== status) problems.push(`${label}: expected ${status}, got ${res.statusCode} ${res.body.slice(0, 160)}`);
+        else if (status >= 400) expectErrorShape(res, label);
+        expect(res.body, `${label} reveals the foreign account`).not.toContain(s.foreign.name);
+      };
+      const values: Record<string, string> = {
+        accountId: s.own.id, userId: s.ownMember.id, tokenId: s.ownMember.tokenId, nodeId: node.nodeId,
+        commandId: s.ownCommand.commandId, activationId: 'act_x', invocationId: s.ownCommand.invocationId,
+      };
+      for (const ep of t.router.registered.filter((e) => e.auth === 'authenticated')) {
+        const url = ep.path.replace(/\{(\w+)\}/g, (_m, name: string) => values[name] ?? 'x');
+        await expectStatus(`${ep.operationId} with a node credential`, await t.as(node.credential, ep.method, url, ep.method === 'GET' || ep.method === 'DELETE' ? undefined : {}), 401);
+      }
+      await expectStatus('GET /metrics with a node credential', await t.as(node.credential, 'GET', '/metrics'), 401);
+      // Its own agent routes.
+      await expectStatus('agentHeartbeat (own node)', await t.as(node.credential, 'POST', '/api/v1/agent/heartbeat', { agentVersion: '0.1.0' }), 200);
+      const inventory = {
+        platform: PLATFORM, host: { hostname: 'h', addresses: [], kernel: { running: '6.1', installed: ['6.1'] } }, packages: [{ name: 'bash', arch: 'amd64', version: '5.2', sourceName: 'bash', sourceVersion: '5.2' }],
+        updates: [], reboot: { required: false, reasons: [], packages: [] }, rebootRequired: false, collectedAt: new Date().toISOString(),
+      };
+      await expectStatus('putInventory (own node)', await t.as(node.credential, 'PUT', '/api/v1/agent/inventory', inventory), 200);
+      await expectStatus('patchInventory (own node)', await t.as(node.credential, 'PATCH', '/api/v1/agent/inventory', { baseRevision: 1, packages: { remove: [{ name: 'bash', arch: 'amd64' }] } }), 200);
+      expect((await t.db.store.nodes.get(node.nodeId))?.packageCount).toBe(0);
+      expect((await t.db.store.nodes.get(s.foreignNode.nodeId))?.inventoryRevision).toBe(0);
+      const polled = await t.as(node.credential, 'GET', '/api/v1/agent/commands');
+      await expectStatus('pollCommands (own node)', polled, 200);
+      expect((polled.json().invocations as { invocationId: string }[]).map((i) => i.invocationId)).toEqual([s.ownCommand.invocationId]);
+      const result = (invocationId: string) => ({ invocationId, idempotencyKey: `key-${invocationId}`, status: 'Success', startedAt: new Date().toISOString(), finishedAt: new Date().toISOString() });
+      await expectStatus('postInvocationResult (own invocation)', await t.as(node.credential, 'POST', '/api/v1/agent/results', result(s.ownCommand.invocationId)), 200);
+      await expectStatus('postInvocationResult (another node\'s invocation)', await t.as(node.credential, 'POST', '/api/v1/agent/results', result(s.foreignCommand.invocationId)), 404);
+      expect((await t.db.store.commands.invocation(s.foreignCommand.invocationId))?.status).toBe('Pending');
+      // Another node's credential does not see this node's work.
+      const other = await fx.node(s.own.id, 'other-node');
+      expect((await t.as(other.credential, 'GET', '/api/v1/agent/commands')).json().invocations).toEqual([]);
+      process.stdout.write(`authorization matrix: node credential cells: ${cells}\n`);
+      expect(problems).toEqual([]);
+    });
 
     it('the documentation serves only the Swagger UI scripts and styles', async () => {
       const assets = servedRoutes(t.app).filter((r) => r.path.startsWith('/api/docs/assets/'));

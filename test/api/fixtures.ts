@@ -3,7 +3,9 @@ import { expect } from 'vitest';
 import { ErrorResponse } from '../../src/contracts/api.js';
 import type { AccountRole, OrgRole } from '../../src/domain/access.js';
 import { hashPassword, randomSecret, sha256 } from '../../src/server/auth/secrets.js';
+import { newNodeCredential, newNodeId } from '../../src/server/auth/node-credentials.js';
 import { AuthService, SESSION_COOKIE } from '../../src/server/services/auth.service.js';
+import { newId } from '../../src/store/index.js';
 import type { TestApp } from '../helpers/app.js';
 
 /** The callers the API tests walk: no credentials, the organization roles, the account roles, and a user with no role. */
@@ -112,6 +114,26 @@ export class Fixtures {
       userAgent: null,
     });
     return { cookie, csrfToken };
+  }
+
+  /** A node registered in the account (straight into the store), with its credential. */
+  async node(accountId: string, hostname: string, tags: Record<string, string> = {}): Promise<{ nodeId: string; credential: string }> {
+    const nodeId = newNodeId();
+    const { credential, secretHash } = newNodeCredential(nodeId);
+    const platform = { osId: 'debian', osIdLike: [], version: '12', codename: 'bookworm', prettyName: 'Debian 12', arch: 'amd64', packageManager: 'apt' as const, ecosystem: 'Debian:12' };
+    await this.store.nodes.insert({ id: nodeId, accountId, activationId: null, secretHash, hostname, platform, agentVersion: '0.1.0', tags, now: new Date().toISOString() });
+    return { nodeId, credential };
+  }
+
+  /** A pending Scan command of the account for the node; returns the command and invocation ids. */
+  async command(accountId: string, nodeId: string): Promise<{ commandId: string; invocationId: string }> {
+    const commandId = newId('cmd');
+    const invocationId = newId('inv');
+    await this.store.commands.insert(
+      { id: commandId, accountId, document: 'Scan', parameters: { rebootOption: 'NoReboot', items: [] }, targets: { nodeIds: [nodeId] }, timeoutSeconds: 600, createdBy: 'fixture', createdAt: new Date().toISOString(), cancelledAt: null, status: 'Pending' },
+      [{ id: invocationId, nodeId }],
+    );
+    return { commandId, invocationId };
   }
 
   /** A user holding `role`: the organization roles, or the account role in `own`; null for anonymous. */

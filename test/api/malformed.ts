@@ -177,7 +177,7 @@ export function generateCases(endpoints: readonly AnyEndpoint[], o: GenerateOpti
     const hasBody = !(ep.body instanceof z.ZodUndefined);
     const baseline = hasBody ? o.bodies[ep.operationId] : undefined;
     if (hasBody && (baseline === undefined || !ep.body.safeParse(baseline).success)) throw new Error(`no valid baseline body for ${ep.operationId}`);
-    const auth = ep.auth === 'authenticated' ? { authorization: `Bearer ${o.tokenFor(ep.operationId)}` } : {};
+    const auth = ep.auth !== 'public' ? { authorization: `Bearer ${o.tokenFor(ep.operationId)}` } : {};
     const path = (overrides: Record<string, string> = {}) =>
       ep.path.replace(/\{(\w+)\}/g, (_m, name: string) => overrides[name] ?? segment(o.params[name] ?? 'missing'));
     const jsonHeaders = { ...auth, 'content-type': 'application/json' };
@@ -266,7 +266,7 @@ export function generateCases(endpoints: readonly AnyEndpoint[], o: GenerateOpti
     }
 
     // Credentials: missing, malformed, unknown, oversized, injected.
-    if (ep.auth === 'authenticated') {
+    if (ep.auth !== 'public') {
       const credentials: Record<string, string>[] = [
         {},
         { authorization: 'Bearer garbage' },

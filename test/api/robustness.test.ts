@@ -16,6 +16,7 @@ import { startServer, type RunningServer } from '../../src/server/server.js';
 import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../helpers/app.js';
 import { testDialects } from '../helpers/databases.js';
 import { Fixtures, isErrorShape, KNOWN_PASSWORD, knownPasswordHash } from './fixtures.js';
+import { activation, enrolledNode, inventory, pkg, PLATFORM, update } from '../nodes/helpers.js';
 import { generateCases, INJECTIONS, type MalformedCase } from './malformed.js';
 
 const BODY_LIMIT = 1024 * 1024;
@@ -43,8 +44,14 @@ for (const dialect of testDialects()) {
       const passwordChanger = await fx.user({ prefix: 'pwchanger' });
       const admin = await t.db.store.users.getByUsername('admin');
       const token = await fx.token(admin!.id);
+      const node = await enrolledNode(t, account.id, 'robust-node');
+      const act = await activation(t, account.id);
+      const sent = await t.as(t.adminToken, 'POST', `/api/v1/accounts/${account.id}/commands`, { document: 'Scan', nodeIds: [node.nodeId] });
+      const invocationId = String((await t.as(node.credential, 'GET', '/api/v1/agent/commands')).json().invocations[0].invocationId);
+      const now = new Date().toISOString();
+      const agentRoutes = new Set(t.router.registered.filter((ep) => ep.auth === 'node').map((ep) => ep.operationId));
       cases = generateCases(t.router.registered, {
-        params: { accountId: account.id, userId: user.id, tokenId: token.id },
+        params: { accountId: account.id, userId: user.id, tokenId: token.id, nodeId: node.nodeId, activationId: act.id, commandId: String(sent.json().id) },
         bodies: {
           login: { username: 'admin', password: 'not-the-admin-password' },
           changeMyPassword: { currentPassword: KNOWN_PASSWORD, newPassword: 'a-new-password-123' },
@@ -64,12 +71,23 @@ for (const dialect of testDialects()) {
           updateUser: { displayName: 'Robust user', email: 'robust@example.com', disabled: false },
           setUserPassword: { password: 'robust-password-456', mustChangePassword: false },
           createToken: { name: 'robust token', expiresInDays: 30 },
+          createActivation: { description: 'robust', expiresInHours: 24, registrationLimit: 5, defaultTags: { env: 'prod' } },
+          putNodeTags: { tags: { env: 'prod' } },
+          patchNodeTags: { set: { env: 'prod' }, remove: ['role'] },
+          sendCommand: { document: 'Scan', nodeIds: [node.nodeId], parameters: { rebootOption: 'NoReboot', items: [] }, timeoutSeconds: 600 },
+          enrollNode: { activationId: act.id, activationCode: 'not-the-code', hostname: 'robust-host', platform: PLATFORM, agentVersion: '0.1.0' },
+          agentHeartbeat: { agentVersion: '0.1.0' },
+          putInventory: inventory('robust-node', [pkg('openssl', '3.0.15-1~deb12u1')], [update('curl', '7.88.1-10', '7.88.1-10+deb12u8', true)]),
+          patchInventory: { baseRevision: 1, packages: { upsert: [pkg('vim', '2:9.0')], remove: [] }, updates: { upsert: [], remove: [] } },
+          postInvocationResult: { invocationId, idempotencyKey: 'robust-key-0001', status: 'Success', output: 'ok', startedAt: now, finishedAt: now, outcomes: [] },
         },
-        tokenFor: (operationId) => (operationId === 'changeMyPassword' ? passwordChanger.token : t.adminToken),
+        tokenFor: (operationId) => (operationId === 'changeMyPassword' ? passwordChanger.token : agentRoutes.has(operationId) ? node.credential : t.adminToken),
         bodyLimitBytes: BODY_LIMIT,
         costly: ['login', 'changeMyPassword', 'createUser', 'setUserPassword'],
         acceptedPerField: 2,
       }).filter((c) => full || reachesDatabase(c));
+      // Valid-looking long-polls (wait=60) answer at once, as when the server stops, instead of waiting.
+      t.services.notifier.close();
     });
     afterAll(async () => {
       await t.close();

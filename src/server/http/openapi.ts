@@ -57,7 +57,7 @@ export function openApiDocument(endpoints: readonly AnyEndpoint[], version: stri
             ? { description: 'Done (no content)' }
             : { description: 'Success', content: { 'application/json': { schema: jsonSchema(ep.response, 'output') } } },
         ...Object.fromEntries(
-          ERROR_STATUSES.filter((s) => ep.auth === 'authenticated' || !['401', '403'].includes(s)).map((s) => [
+          ERROR_STATUSES.filter((s) => ep.auth !== 'public' || !['401', '403'].includes(s)).map((s) => [
             s,
             { description: ERROR_TEXT[s], content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
           ]),

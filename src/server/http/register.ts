@@ -72,7 +72,16 @@ export class Router {
         const cookie = request.cookies[SESSION_COOKIE];
         const authn = await this.auth.authenticate(request.headers.authorization, cookie);
         ctx.principal = authn.principal;
+        if (ep.auth === 'node') ctx.node = authn.node;
         try {
+          if (ep.auth === 'node' && ctx.node === undefined) {
+            throw new AppError(
+              'unauthenticated',
+              authn.principal !== null
+                ? 'This route is for agents: it accepts only a node credential (`Authorization: Bearer pwn_<nodeId>.<secret>`), not a user\'s.'
+                : (authn.node === undefined ? authn.problem : undefined) ?? 'This route is for agents: send the node credential as `Authorization: Bearer pwn_<nodeId>.<secret>`.',
+            );
+          }
           if (ep.auth === 'authenticated') {
             if (authn.principal === null) {
               throw new AppError(
@@ -114,10 +123,25 @@ export class Router {
   private async auditDenied(ctx: RequestContext, ep: AnyEndpoint, request: FastifyRequest, err: AppError): Promise<void> {
     const params = (request.params ?? {}) as Record<string, unknown>;
     const param = (name: string) => (typeof params[name] === 'string' ? params[name].slice(0, 64) : null);
-    const accountId = param('accountId');
+    let accountId = param('accountId');
     const [targetType, targetId] =
-      param('userId') !== null ? ['user', param('userId')] : param('tokenId') !== null ? ['token', param('tokenId')] : accountId !== null ? ['account', accountId] : [null, null];
+      param('userId') !== null
+        ? ['user', param('userId')]
+        : param('tokenId') !== null
+          ? ['token', param('tokenId')]
+          : param('nodeId') !== null
+            ? ['node', param('nodeId')]
+            : param('commandId') !== null
+              ? ['command', param('commandId')]
+              : param('activationId') !== null
+                ? ['activation', param('activationId')]
+                : accountId !== null
+                  ? ['account', accountId]
+                  : [null, null];
     try {
+      // Objects addressed without their account in the path: the entry names the account they belong to.
+      if (accountId === null && targetType === 'node' && targetId !== null) accountId = (await this.deps.store.nodes.get(targetId))?.accountId ?? null;
+      if (accountId === null && targetType === 'command' && targetId !== null) accountId = (await this.deps.store.commands.get(targetId))?.accountId ?? null;
       await this.deps.store.audit.append(
         auditEntry(ctx, this.deps.clock(), {
           action: ep.audit ?? ep.operationId,

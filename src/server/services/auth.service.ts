@@ -1,14 +1,17 @@
 import { AppError } from '../../domain/errors.js';
 import type { SessionInfo, User } from '../../contracts/api.js';
 import { newId, toUser, type UserRecord } from '../../store/index.js';
+import { NODE_CREDENTIAL_PREFIX, parseNodeCredential } from '../auth/node-credentials.js';
 import { dummyPasswordHash, hashPassword, randomSecret, safeEqual, sha256, verifyPassword } from '../auth/secrets.js';
-import { auditEntry, principalOf, type Principal, type RequestContext, type ServiceDeps } from './context.js';
+import { auditEntry, principalOf, type NodePrincipal, type Principal, type RequestContext, type ServiceDeps } from './context.js';
 
 export const SESSION_COOKIE = 'pw_session';
 const TOKEN_PREFIX = 'pw_';
 
 /** The outcome of reading a request's credentials: a principal, or none with the reason why. */
-export type Authentication = { principal: Principal; problem?: undefined } | { principal: null; problem?: string };
+export type Authentication =
+  | { principal: Principal; problem?: undefined; node?: undefined }
+  | { principal: null; problem?: string; node?: NodePrincipal | undefined };
 
 /** Sign-in, sessions, API token authentication and password changes. */
 export class AuthService {
@@ -23,10 +26,28 @@ export class AuthService {
     if (authorization !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
       if (match?.[1] === undefined) return { principal: null, problem: 'The Authorization header must be "Bearer <API token>".' };
+      if (match[1].startsWith(NODE_CREDENTIAL_PREFIX)) return this.authenticateNode(match[1]);
       return this.authenticateToken(match[1]);
     }
     if (sessionCookie !== undefined && sessionCookie !== '') return this.authenticateSession(sessionCookie);
     return { principal: null };
+  }
+
+  /**
+   * A node credential: valid only while the node is registered. It authenticates the node (for the
+   * agent routes) and never a user, so user routes answer 401 with the reason.
+   */
+  private async authenticateNode(credential: string): Promise<Authentication> {
+    const invalid = { principal: null, problem: 'The node credential is not valid (the node may be deregistered); enroll the node again with `patchwarden agent enroll`.' } as const;
+    const parsed = parseNodeCredential(credential);
+    if (parsed === undefined) return invalid;
+    const node = await this.deps.store.nodes.get(parsed.nodeId);
+    if (node === undefined || node.deregisteredAt !== null || !safeEqual(node.secretHash, sha256(parsed.secret))) return invalid;
+    return {
+      principal: null,
+      node: { nodeId: node.id, accountId: node.accountId, hostname: node.hostname },
+      problem: 'Node credentials can call only the agent routes (/api/v1/agent/…); sign in as a user for this route.',
+    };
   }
 
   private async authenticateToken(token: string): Promise<Authentication> {

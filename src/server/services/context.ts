@@ -15,9 +15,18 @@ export interface Principal extends AccessSubject {
   mustChangePassword: boolean;
 }
 
+/** An enrolled node calling the agent routes with its own credential. */
+export interface NodePrincipal {
+  nodeId: string;
+  accountId: string;
+  hostname: string;
+}
+
 /** Who asks, from where: passed to every service call. */
 export interface RequestContext {
   principal: Principal | null;
+  /** Set instead of `principal` when a node credential authenticated the request. */
+  node?: NodePrincipal | undefined;
   ip: string;
   userAgent: string | null;
   requestId: string;
@@ -31,6 +40,12 @@ export interface ServiceDeps {
   clock: Clock;
   config: ServerConfig;
   logger: pino.Logger;
+}
+
+/** The node of an agent route (only reached with a node credential). */
+export function nodeOf(ctx: RequestContext): NodePrincipal {
+  if (ctx.node === undefined) throw new AppError('unauthenticated', 'This route is for agents: send the node credential as `Authorization: Bearer pwn_<nodeId>.<secret>`.');
+  return ctx.node;
 }
 
 /** The authenticated principal of a request (routes that need one are only reached with one). */
@@ -52,6 +67,16 @@ export function requireAccountAccess(ctx: RequestContext, accountId: string, act
   throw new AppError('forbidden', `This needs the ${needed} role in account "${accountId}" (or org-admin); ask an admin of the account to grant it.`, { denied: true });
 }
 
+/**
+ * As requireAccountAccess, for an object of the account (a node, a command): when the caller may
+ * not see the account, the answer is `hiddenMessage` (404), the same as for an object that does not exist.
+ */
+export function requireObjectAccess(ctx: RequestContext, accountId: string, action: AccountAction, hiddenMessage: string): Principal {
+  const principal = principalOf(ctx);
+  if (accountAccess(principal, accountId, action) === 'hidden') throw new AppError('not_found', hiddenMessage, { denied: true });
+  return requireAccountAccess(ctx, accountId, action);
+}
+
 /** Throws 403 naming the needed role. */
 export function forbid(message: string): never {
   throw new AppError('forbidden', message, { denied: true });
@@ -68,15 +93,18 @@ export function auditEntry(
     targetId?: string | null;
     accountId?: string | null;
     details?: Record<string, unknown>;
+    /** The name of an anonymous actor (e.g. `activation act_…` for an enrollment). */
+    actorName?: string;
   },
 ): NewAuditEntry {
   const p = ctx.principal;
+  const node = ctx.node;
   return {
     at: at.toISOString(),
-    actorType: p === null ? 'anonymous' : 'user',
-    actorId: p?.userId ?? null,
-    actorName: p?.username ?? 'anonymous',
-    via: p?.via ?? null,
+    actorType: p !== null ? 'user' : node !== undefined ? 'node' : 'anonymous',
+    actorId: p?.userId ?? node?.nodeId ?? null,
+    actorName: p?.username ?? (node === undefined ? (e.actorName ?? 'anonymous') : node.hostname),
+    via: p?.via ?? (node === undefined ? null : 'node'),
     action: e.action,
     outcome: e.outcome ?? 'success',
     targetType: e.targetType ?? null,

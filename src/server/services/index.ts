@@ -1,4 +1,9 @@
 import { AccountsService } from './accounts.service.js';
+import { ActivationsService } from './activations.service.js';
+import { AgentService } from './agent.service.js';
+import { CommandsService } from './commands.service.js';
+import { InvocationNotifier } from './invocation-notifier.js';
+import { NodesService } from './nodes.service.js';
 import { AuditService } from './audit.service.js';
 import { AuthService } from './auth.service.js';
 import type { ServiceDeps } from './context.js';
@@ -11,10 +16,22 @@ export interface Services {
   users: UsersService;
   tokens: TokensService;
   audit: AuditService;
+  activations: ActivationsService;
+  nodes: NodesService;
+  commands: CommandsService;
+  agent: AgentService;
+  /** Wakes long-polls of this process; closed when the server stops. */
+  notifier: InvocationNotifier;
 }
 
 export function createServices(deps: ServiceDeps): Services {
+  const notifier = new InvocationNotifier();
   return {
+    activations: new ActivationsService(deps),
+    nodes: new NodesService(deps, notifier),
+    commands: new CommandsService(deps, notifier),
+    agent: new AgentService(deps, notifier),
+    notifier,
     auth: new AuthService(deps),
     accounts: new AccountsService(deps),
     users: new UsersService(deps),

@@ -1,0 +1,221 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { CommandParameters, CommandTargets, PatchOutcome } from '../contracts/api.js';
+import { fetchPage, type Page, type PageRequest } from './paging.js';
+import type { CommandInvocationsTable, CommandsTable, Database } from './schema.js';
+
+export interface CommandRecord {
+  id: string;
+  accountId: string;
+  document: 'Scan' | 'Install';
+  parameters: CommandParameters;
+  targets: CommandTargets;
+  timeoutSeconds: number;
+  createdBy: string | null;
+  createdAt: string;
+  cancelledAt: string | null;
+  status: string;
+}
+
+export interface InvocationRecord {
+  id: string;
+  commandId: string;
+  nodeId: string;
+  status: string;
+  createdAt: string;
+  deliveredAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  output: string;
+  result: { outcomes: PatchOutcome[]; rebootRequired?: boolean };
+  idempotencyKey: string | null;
+  /** The answer given to the first result, replayed for the same idempotency key. */
+  response: unknown;
+}
+
+function toCommand(r: Selectable<CommandsTable>): CommandRecord {
+  return {
+    id: r.id,
+    accountId: r.account_id,
+    document: r.document as CommandRecord['document'],
+    parameters: JSON.parse(r.parameters) as CommandParameters,
+    targets: JSON.parse(r.targets) as CommandTargets,
+    timeoutSeconds: Number(r.timeout_seconds),
+    createdBy: r.created_by,
+    createdAt: r.created_at,
+    cancelledAt: r.cancelled_at,
+    status: r.status,
+  };
+}
+
+function toInvocation(r: Selectable<CommandInvocationsTable>): InvocationRecord {
+  return {
+    id: r.id,
+    commandId: r.command_id,
+    nodeId: r.node_id,
+    status: r.status,
+    createdAt: r.created_at,
+    deliveredAt: r.delivered_at,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    output: r.output,
+    result: JSON.parse(r.result) as InvocationRecord['result'],
+    idempotencyKey: r.idempotency_key,
+    response: r.response === null ? null : (JSON.parse(r.response) as unknown),
+  };
+}
+
+/** Commands and their per-node invocations. */
+export class CommandsRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async insert(c: CommandRecord, invocations: { id: string; nodeId: string }[]): Promise<void> {
+    await this.db
+      .insertInto('commands')
+      .values({
+        id: c.id,
+        account_id: c.accountId,
+        document: c.document,
+        parameters: JSON.stringify(c.parameters),
+        targets: JSON.stringify(c.targets),
+        timeout_seconds: c.timeoutSeconds,
+        created_by: c.createdBy,
+        created_at: c.createdAt,
+        cancelled_at: c.cancelledAt,
+        status: c.status,
+      })
+      .execute();
+    for (let i = 0; i < invocations.length; i += 500) {
+      await this.db
+        .insertInto('command_invocations')
+        .values(
+          invocations.slice(i, i + 500).map((inv) => ({
+            id: inv.id,
+            command_id: c.id,
+            node_id: inv.nodeId,
+            status: 'Pending',
+            created_at: c.createdAt,
+            delivered_at: null,
+            started_at: null,
+            finished_at: null,
+            output: '',
+            result: JSON.stringify({ outcomes: [] }),
+            idempotency_key: null,
+            response: null,
+          })),
+        )
+        .execute();
+    }
+  }
+
+  async get(id: string): Promise<CommandRecord | undefined> {
+    const row = await this.db.selectFrom('commands').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toCommand(row);
+  }
+
+  async list(filter: { accounts: 'all' | string[]; accountId?: string | undefined; document?: string | undefined }, page: PageRequest): Promise<Page<CommandRecord>> {
+    let q = this.db.selectFrom('commands').selectAll();
+    if (filter.accounts !== 'all') q = filter.accounts.length === 0 ? q.where(sql<boolean>`1 = 0`) : q.where('account_id', 'in', filter.accounts);
+    if (filter.accountId !== undefined) q = q.where('account_id', '=', filter.accountId);
+    if (filter.document !== undefined) q = q.where('document', '=', filter.document);
+    return fetchPage(q, page, { createdAt: 'created_at' }, 'id', toCommand);
+  }
+
+  async invocations(commandId: string): Promise<InvocationRecord[]> {
+    const rows = await this.db.selectFrom('command_invocations').selectAll().where('command_id', '=', commandId).orderBy('node_id').execute();
+    return rows.map(toInvocation);
+  }
+
+  async invocation(id: string): Promise<InvocationRecord | undefined> {
+    const row = await this.db.selectFrom('command_invocations').selectAll().where('id', '=', id).executeTakeFirst();
+    return row === undefined ? undefined : toInvocation(row);
+  }
+
+  /** Invocations per status for each command. */
+  async counts(commandIds: string[]): Promise<Map<string, Record<string, number>>> {
+    const out = new Map<string, Record<string, number>>();
+    if (commandIds.length === 0) return out;
+    const rows = await this.db
+      .selectFrom('command_invocations')
+      .select(['command_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('command_id', 'in', commandIds)
+      .groupBy(['command_id', 'status'])
+      .execute();
+    for (const r of rows) {
+      const c = out.get(r.command_id) ?? {};
+      c[r.status] = Number(r.n);
+      out.set(r.command_id, c);
+    }
+    return out;
+  }
+
+  async setStatus(commandId: string, status: string): Promise<void> {
+    await this.db.updateTable('commands').set({ status }).where('id', '=', commandId).execute();
+  }
+
+  /** Ids of the pending invocations of a node, oldest first. */
+  async pendingOf(nodeId: string, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('command_invocations')
+      .select('id')
+      .where('node_id', '=', nodeId)
+      .where('status', '=', 'Pending')
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Marks a pending invocation delivered (InProgress). A conditional UPDATE: of several replicas
+   * answering polls of the same node, exactly one claims it. True when this call claimed it.
+   */
+  async claim(id: string, now: string): Promise<boolean> {
+    const res = await this.db
+      .updateTable('command_invocations')
+      .set({ status: 'InProgress', delivered_at: now })
+      .where('id', '=', id)
+      .where('status', '=', 'Pending')
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  /** Stores a result once: only while no result is recorded. True when this call stored it. */
+  async finish(
+    id: string,
+    r: { status: string; startedAt: string; finishedAt: string; output: string; result: InvocationRecord['result']; idempotencyKey: string; response: unknown },
+  ): Promise<boolean> {
+    const res = await this.db
+      .updateTable('command_invocations')
+      .set({
+        status: r.status,
+        started_at: r.startedAt,
+        finished_at: r.finishedAt,
+        output: r.output,
+        result: JSON.stringify(r.result),
+        idempotency_key: r.idempotencyKey,
+        response: JSON.stringify(r.response),
+      })
+      .where('id', '=', id)
+      .where('idempotency_key', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  /** Cancels the invocations not yet delivered; returns how many. */
+  async cancelPending(commandId: string, now: string): Promise<number> {
+    await this.db.updateTable('commands').set({ cancelled_at: now }).where('id', '=', commandId).where('cancelled_at', 'is', null).execute();
+    const res = await this.db
+      .updateTable('command_invocations')
+      .set({ status: 'Cancelled', finished_at: now })
+      .where('command_id', '=', commandId)
+      .where('status', '=', 'Pending')
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  /** Pending invocations of deregistered nodes become Undeliverable. */
+  async markUndeliverable(nodeId: string, now: string): Promise<void> {
+    await this.db.updateTable('command_invocations').set({ status: 'Undeliverable', finished_at: now }).where('node_id', '=', nodeId).where('status', '=', 'Pending').execute();
+  }
+}
