@@ -76,8 +76,8 @@ export class AptEnvironment {
   async apt(program: string, args: readonly string[], options: ExecOptions = {}): Promise<ExecResult> {
     const config = await this.ensureConfig();
     const env: Record<string, string | undefined> = { DEBIAN_FRONTEND: 'noninteractive', APT_LISTCHANGES_FRONTEND: 'none', ...options.env };
+    // On the host the process's own APT_CONFIG, if any, stays in force.
     if (config !== null) env.APT_CONFIG = config;
-    else delete env.APT_CONFIG;
     return execFile(program, args, { ...options, env });
   }
 
