@@ -250,6 +250,21 @@ describe.skipIf(!available)('dnf driver on an installroot', () => {
     }
   });
 
+  it('a scan waits while another dnf holds the metadata lock, and gives up after scanLockTimeoutSeconds', async () => {
+    const r = await freshRoot();
+    const holder: ChildProcess = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      await mkdir(join(r.root, 'var/cache/dnf'), { recursive: true });
+      await writeFile(join(r.root, 'var/cache/dnf/metadata_lock.pid'), String(holder.pid));
+      await expect(createDnfDriver({ root: r.root, releasever: '9', scanLockTimeoutSeconds: 1 }).pendingUpdates()).rejects.toThrow(/held its lock/);
+      setTimeout(() => holder.kill('SIGKILL'), 1000);
+      const updates = await createDnfDriver({ root: r.root, releasever: '9', scanLockTimeoutSeconds: 20 }).pendingUpdates();
+      expect(updates.map((u) => u.name)).toContain('demo-sec');
+    } finally {
+      holder.kill('SIGKILL');
+    }
+  });
+
   it('refetches repository metadata older than metadataExpireSeconds, else reads the cache', async () => {
     const extra = join(work.dir, 'repos/extra');
     await makeRepo(extra, []);

@@ -26,6 +26,8 @@ export interface DnfDriverOptions extends Omit<DnfRunnerOptions, 'stateDir'> {
   stateDir?: string;
   /** `uname -r` of the running kernel (host only); default os.release(). */
   runningKernel?: string;
+  /** How long a scan waits for another dnf holding its metadata lock (seconds, default 120). */
+  scanLockTimeoutSeconds?: number;
 }
 
 export interface DnfDriver extends PackageManagerDriver {
@@ -75,8 +77,11 @@ export function createDnfDriver(options: DnfDriverOptions): DnfDriver {
     return parseRpmQuery(r.stdout);
   }
 
+  /** A read-only dnf call; waits while another dnf holds a lock (reads take the metadata lock too). */
   async function dnfRead(args: string[], cacheOnly: boolean, what: string): Promise<string> {
-    const r = await runner.dnf(['-q', ...args], { cacheOnly });
+    const wait = options.scanLockTimeoutSeconds ?? 120;
+    const { result: r, lockTimedOut } = await runner.dnfWaitingForLock(['-q', ...args], wait, { cacheOnly });
+    if (lockTimedOut) throw new AppError('unavailable', `${what}: another dnf process held its lock for more than ${wait} s; try again when it has finished`);
     if (r.code !== 0) throw failed(what, r);
     return r.stdout;
   }
