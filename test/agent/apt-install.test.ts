@@ -48,12 +48,13 @@ describe.runIf(available)('apt driver: exact-version installs on isolated roots'
 
   it('installs exact versions (older than the newest too), reports already-installed and not-available', async () => {
     const { d } = await freshRoot(['demo-lib=1.0-1', 'demo-sec=1.0-1+deb12u1']);
+    const progress: string[] = [];
     const r = await d.install([
       { name: 'demo-lib', version: '1.0-2' },
       { name: 'demo-sec', version: '1.0-1' },
       { name: 'demo-scripted', version: '1.0-1' },
       { name: 'demo-app', version: '9.9-9' },
-    ]);
+    ], { onOutput: (line) => progress.push(line) });
     expect(r.refused).toBeUndefined();
     expect(r.outcomes).toEqual([
       { name: 'demo-lib', arch: 'all', requestedVersion: '1.0-2', installedVersion: '1.0-2', state: 'installed' },
@@ -67,6 +68,8 @@ describe.runIf(available)('apt driver: exact-version installs on isolated roots'
     expect(readFileSync(join(d.root, 'var/tmp/demo-scripted-postinst.log'), 'utf8')).toMatch(/postinst configure 1\.0-1/);
     expect(readFileSync(join(d.root, 'var/log/dpkg.log'), 'utf8')).toMatch(/status installed demo-lib:all 1\.0-2/);
     expect(r.rebootRequired).toBe(false);
+    expect(progress).toEqual(expect.arrayContaining([expect.stringMatching(/Setting up demo-lib \(1\.0-2\)/)]));
+    expect(r.output).toMatch(/Setting up demo-scripted \(1\.0-1\)/);
   });
 
   it('does not change a held package, even when its version is approved', async () => {
