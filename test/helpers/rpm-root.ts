@@ -75,7 +75,10 @@ function specText(p: RpmSpec): string {
   ].join('\n');
 }
 
-/** A work directory with a HOME whose .rpmmacros keeps rpm's database inside it. */
+/**
+ * A work directory with a HOME whose .rpmmacros keeps rpm's database inside it: rpmbuild opens
+ * (and creates) the database at `%_dbpath` too, so it must never point at the host's.
+ */
 export async function rpmWorkDir(prefix = 'pw-rpm-'): Promise<{ dir: string; env: Record<string, string> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   await mkdir(join(dir, 'home'), { recursive: true });
@@ -196,9 +199,14 @@ export async function makeRpmRoot(opts: {
     '--releasever=9',
   ];
   const dnf = (a: readonly string[]) => run('dnf', [...args, ...a], work.env);
-  if (opts.base.length > 0) await dnf(['-y', '-q', '--disablerepo=*', 'install', ...opts.base]);
-  // Extra settings (e.g. excludepkgs) apply after the base packages are in.
-  if (opts.dnfConf !== undefined && opts.dnfConf.length > 0) await conf(opts.dnfConf);
+  try {
+    if (opts.base.length > 0) await dnf(['-y', '-q', '--disablerepo=*', 'install', ...opts.base]);
+    // Extra settings (e.g. excludepkgs) apply after the base packages are in.
+    if (opts.dnfConf !== undefined && opts.dnfConf.length > 0) await conf(opts.dnfConf);
+  } catch (err) {
+    await rm(work.dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     root,
     dnf,
