@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cvesSince, parseChangelog } from '../../src/agent/package-managers/apt/apt-changelog.js';
 import { isSecurityOrigin, pickOrigin, resolveInstOrigin } from '../../src/agent/package-managers/apt/apt-origins.js';
 import { parsePackagePolicies, parsePolicySources, parseSimulation } from '../../src/agent/package-managers/apt/apt-parse.js';
+import { parseReleaseHeader } from '../../src/agent/package-managers/apt/apt-release-files.js';
 import { DEMO_CHANGELOG } from '../helpers/apt-root.js';
 
 // Output captured on a Debian 12 host (apt 2.6.1, LANG=C).
@@ -106,5 +107,22 @@ demo-none:
     expect(cvesSince(entries, '1.0-1', '1.0-3')).toEqual(['CVE-2026-1111', 'CVE-2026-2222', 'CVE-2026-33333']);
     expect(cvesSince(entries, '1.0-2', '1.0-3')).toEqual(['CVE-2026-1111']);
     expect(cvesSince(entries, '1.0-1', '1.0-2')).toEqual(['CVE-2026-2222', 'CVE-2026-33333']);
+  });
+
+  it('reads the release fields of an InRelease header', () => {
+    const text = `-----BEGIN PGP SIGNED MESSAGE-----
+Hash: SHA256
+
+Origin: Debian
+Label: Debian-Security
+Suite: oldstable-security
+Version: 12
+Codename: bookworm-security
+Date: Wed, 25 Nov 2026 22:33:12 UTC
+Components: updates/main updates/contrib
+SHA256:
+ e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855        0 Label: not-a-field
+`;
+    expect(parseReleaseHeader(text)).toEqual({ o: 'Debian', l: 'Debian-Security', a: 'oldstable-security', v: '12', n: 'bookworm-security' });
   });
 });

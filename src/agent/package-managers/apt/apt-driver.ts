@@ -9,7 +9,8 @@ import { rebootStatus } from '../../inventory/reboot.js';
 import type { InstallItem, InstallOptions, InstallOutcome, InstallResult, PackageManagerDriver, ScanOptions } from '../driver.js';
 import { changelogEntries, cvesSince } from './apt-changelog.js';
 import { AptEnvironment, type AptEnvironmentOptions } from './apt-environment.js';
-import { originOfSource, pickOrigin, resolveInstOrigin } from './apt-origins.js';
+import { findInstSource, originOfSource, pickOrigin, resolveInstOrigin } from './apt-origins.js';
+import { readReleaseFiles } from './apt-release-files.js';
 import {
   DPKG_QUERY_FORMAT,
   isInstalled,
@@ -73,6 +74,13 @@ export class AptDriver implements PackageManagerDriver {
     return (await this.dpkgRows()).filter(isInstalled).map(({ name, arch, version, sourceName, sourceVersion }) => ({ name, arch, version, sourceName, sourceVersion }));
   }
 
+  /** apt's lists directory (`Dir::State::lists`) for this root. */
+  private async listsDir(): Promise<string> {
+    const r = await this.env.apt('apt-config', ['shell', 'L', 'Dir::State::lists/d']);
+    const m = /^L='(.*)'$/m.exec(r.stdout);
+    return m?.[1] ?? this.env.path('var/lib/apt/lists');
+  }
+
   private async policySources(): Promise<PolicySource[]> {
     const r = await this.env.apt('apt-cache', ['policy']);
     if (r.code !== 0) throw fail('apt-cache policy', r);
@@ -80,15 +88,19 @@ export class AptDriver implements PackageManagerDriver {
   }
 
   async pendingUpdates(options: ScanOptions = {}): Promise<PendingUpdate[]> {
-    // The three reads are independent: run them together (apt-get -s is the long one).
-    const [rows, simRun, sources, native] = await Promise.all([
+    // The reads are independent: run them together (apt-get -s is the long one). Origins come from
+    // the release files apt downloaded; `apt-cache policy` (a second cache load) only when a token
+    // names none of them or packages were kept back.
+    const [rows, simRun, listed, native] = await Promise.all([
       this.dpkgRows(),
       this.env.apt('apt-get', ['-s', '-q', '-o', 'Debug::NoLocking=1', 'dist-upgrade']),
-      this.policySources(),
+      this.listsDir().then(readReleaseFiles),
       this.architecture(),
     ]);
     if (simRun.code !== 0) throw fail('apt-get -s dist-upgrade', simRun);
     const sim = parseSimulation(simRun.stdout);
+    const unresolved = sim.installs.some((i) => i.installedVersion !== null && i.origins.some((o) => findInstSource(o, listed) === undefined));
+    const sources = unresolved || sim.keptBack.length > 0 ? await this.policySources() : listed;
     const installed = new Map<string, DpkgRow>();
     for (const row of rows) if (isInstalled(row)) installed.set(`${row.name}:${row.arch}`, row);
     const find = (name: string, arch: string) => installed.get(`${name}:${arch}`) ?? installed.get(`${name}:all`) ?? installed.get(`${name}:${native}`);

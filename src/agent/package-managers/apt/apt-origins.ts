@@ -23,14 +23,19 @@ export function originOfSource(source: PolicySource | undefined, sourceText: str
  * there is no suite) to the package source it names.
  */
 export function resolveInstOrigin(token: InstOrigin, sources: readonly PolicySource[]): UpdateOrigin {
-  const match = sources.find((s) => {
+  const match = findInstSource(token, sources);
+  if (match !== undefined) return originOfSource(match, match.source);
+  return { label: token.label, suite: token.suite, codename: '', origin: '', site: '' };
+}
+
+/** The package source an `Inst` origin token names, if any. */
+export function findInstSource(token: InstOrigin, sources: readonly PolicySource[]): PolicySource | undefined {
+  return sources.find((s) => {
     const r = s.release;
     const label = r.l ?? r.o ?? '';
     const suite = r.a ?? r.n ?? '';
     return label === token.label && suite === token.suite && (token.version === '' || (r.v ?? '') === token.version);
   });
-  if (match !== undefined) return originOfSource(match, match.source);
-  return { label: token.label, suite: token.suite, codename: '', origin: '', site: '' };
 }
 
 /** The origin reported for a candidate with several sources: the first security one, else the first. */
