@@ -88,6 +88,19 @@ describe.runIf(available)('apt driver: scan of an isolated root', () => {
     expect(updates.map((u) => `${u.name} ${u.candidateVersion}`).sort()).toEqual(listed);
   });
 
+  it('resolves origins from the Release files when nothing is kept back', async () => {
+    const other = mkroot(join(work, 'no-holds-root'), world.sources);
+    const d = testDriver(other, join(work, 'state-no-holds'));
+    await aptOnRoot(d, 'apt-get', ['update', '-q']);
+    await aptOnRoot(d, 'apt-get', ['install', '-y', '-q', 'demo-lib=1.0-1', 'demo-sec=1.0-1', 'demo-ubu=1.0-1']);
+    const updates = await d.pendingUpdates();
+    expect(updates.map((u) => [u.name, u.candidateVersion, u.security, u.origin])).toEqual([
+      ['demo-lib', '1.0-3', false, { label: 'Demo', suite: 'bookworm', codename: 'bookworm', origin: 'Demo', site: 'local' }],
+      ['demo-sec', '1.0-1+deb12u1', true, { label: 'Debian-Security', suite: 'oldstable-security', codename: 'bookworm-security', origin: 'Debian', site: 'local' }],
+      ['demo-ubu', '1.0-1ubuntu0.1', true, { label: 'Ubuntu', suite: 'jammy-security', codename: 'jammy', origin: 'Ubuntu', site: 'local' }],
+    ]);
+  });
+
   it('reads CVE ids from the candidate changelog, newer entries only, and caches them per version', async () => {
     const d = testDriver(root, state);
     const updates = await d.pendingUpdates({ cves: true });
