@@ -33,7 +33,7 @@ export const HostInfo = z.object({
   kernel: z.object({
     /** `uname -r` of the running kernel. */
     running: z.string().max(128),
-    /** Kernel package versions installed, newest first. */
+    /** Kernel releases installed, in `uname -r` form (`6.1.0-21-amd64`), newest first. */
     installed: z.array(z.string().max(128)).max(64),
   }),
 });
