@@ -95,6 +95,7 @@ export class CommandsRepository {
             status: 'Pending',
             created_at: c.createdAt,
             delivered_at: null,
+            deadline_at: new Date(Date.parse(c.createdAt) + c.timeoutSeconds * 1000).toISOString(),
             started_at: null,
             finished_at: null,
             output: '',
@@ -170,10 +171,10 @@ export class CommandsRepository {
    * Marks a pending invocation delivered (InProgress). A conditional UPDATE: of several replicas
    * answering polls of the same node, exactly one claims it. True when this call claimed it.
    */
-  async claim(id: string, now: string): Promise<boolean> {
+  async claim(id: string, now: string, deadline: string): Promise<boolean> {
     const res = await this.db
       .updateTable('command_invocations')
-      .set({ status: 'InProgress', delivered_at: now })
+      .set({ status: 'InProgress', delivered_at: now, deadline_at: deadline })
       .where('id', '=', id)
       .where('status', '=', 'Pending')
       .executeTakeFirst();
@@ -198,6 +199,7 @@ export class CommandsRepository {
       })
       .where('id', '=', id)
       .where('idempotency_key', 'is', null)
+      .where('status', 'in', ['Pending', 'InProgress', 'TimedOut'])
       .executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
   }
@@ -212,6 +214,25 @@ export class CommandsRepository {
       .where('status', '=', 'Pending')
       .executeTakeFirst();
     return Number(res.numUpdatedRows);
+  }
+
+  /**
+   * Ends invocations past their deadline: Pending ones (never picked up) become Undeliverable,
+   * InProgress ones (no result in time) TimedOut. Returns the ids of the commands touched.
+   */
+  async expireOverdue(now: string, nodeId?: string): Promise<string[]> {
+    let q = this.db.selectFrom('command_invocations').select(['id', 'command_id', 'status']).where('status', 'in', ['Pending', 'InProgress']).where('deadline_at', '<', now);
+    if (nodeId !== undefined) q = q.where('node_id', '=', nodeId);
+    const rows = await q.limit(1000).execute();
+    for (const r of rows) {
+      await this.db
+        .updateTable('command_invocations')
+        .set({ status: r.status === 'Pending' ? 'Undeliverable' : 'TimedOut', finished_at: now })
+        .where('id', '=', r.id)
+        .where('status', '=', r.status)
+        .execute();
+    }
+    return [...new Set(rows.map((r) => r.command_id))];
   }
 
   /** Pending invocations of deregistered nodes become Undeliverable. */

@@ -227,6 +227,7 @@ export interface CommandInvocationsTable {
   status: string;
   created_at: string;
   delivered_at: string | null;
+  deadline_at: string;
   started_at: string | null;
   finished_at: string | null;
   output: string;

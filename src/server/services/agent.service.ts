@@ -161,20 +161,33 @@ export class AgentService {
   }
 
   private async claim(nodeId: string): Promise<AgentInvocation[]> {
+    const { store } = this.deps;
     const out: AgentInvocation[] = [];
-    for (const id of await this.deps.store.commands.pendingOf(nodeId, MAX_PER_POLL)) {
-      const now = this.deps.clock().toISOString();
-      const claimed = await this.deps.store.transaction(async (tx) => {
-        if (!(await tx.commands.claim(id, now))) return undefined;
-        const invocation = await tx.commands.invocation(id);
-        const command = invocation === undefined ? undefined : await tx.commands.get(invocation.commandId);
-        if (command === undefined) return undefined;
+    await this.expire(nodeId);
+    for (const id of await store.commands.pendingOf(nodeId, MAX_PER_POLL)) {
+      const at = this.deps.clock();
+      const invocation = await store.commands.invocation(id);
+      const command = invocation === undefined ? undefined : await store.commands.get(invocation.commandId);
+      if (command === undefined) continue;
+      // From delivery the agent has the command's timeout to report, else the invocation is TimedOut.
+      const deadline = new Date(at.getTime() + command.timeoutSeconds * 1000).toISOString();
+      const claimed = await store.transaction(async (tx) => {
+        if (!(await tx.commands.claim(id, at.toISOString(), deadline))) return false;
         await refreshCommandStatus(tx, command.id);
-        return { invocationId: id, commandId: command.id, document: command.document, parameters: command.parameters, timeoutSeconds: command.timeoutSeconds, deliveredAt: now };
+        return true;
       });
-      if (claimed !== undefined) out.push(claimed);
+      if (claimed) {
+        out.push({ invocationId: id, commandId: command.id, document: command.document, parameters: command.parameters, timeoutSeconds: command.timeoutSeconds, deliveredAt: at.toISOString() });
+      }
     }
     return out;
+  }
+
+  /** Ends this node's invocations past their deadline (Undeliverable / TimedOut). */
+  private async expire(nodeId: string): Promise<void> {
+    await this.deps.store.transaction(async (tx) => {
+      for (const commandId of await tx.commands.expireOverdue(this.deps.clock().toISOString(), nodeId)) await refreshCommandStatus(tx, commandId);
+    });
   }
 
   /** Records a result exactly once: the same idempotency key again answers the first answer. */
@@ -188,7 +201,8 @@ export class AgentService {
       throw new AppError('conflict', `A result for invocation ${input.invocationId} is recorded already (under another idempotency key).`);
     };
     if (before.idempotencyKey !== null) return replay(before.idempotencyKey, before.response);
-    if (before.status !== 'InProgress' && before.status !== 'Pending') {
+    // A late result of a TimedOut invocation is still the truth about the host: it is recorded.
+    if (!['InProgress', 'Pending', 'TimedOut'].includes(before.status)) {
       throw new AppError('conflict', `Invocation ${input.invocationId} is ${before.status}; it takes no result.`);
     }
     const now = this.deps.clock();

@@ -125,10 +125,19 @@ export class CommandsService {
 
   async get(ctx: RequestContext, commandId: string): Promise<CommandDetail> {
     await this.command(ctx, commandId, 'read');
+    await this.expireOverdue();
     return this.detail(commandId);
   }
 
+  /** Ends invocations past their deadline (Undeliverable / TimedOut), so reads show the truth. */
+  private async expireOverdue(): Promise<void> {
+    await this.deps.store.transaction(async (tx) => {
+      for (const commandId of await tx.commands.expireOverdue(this.deps.clock().toISOString())) await refreshCommandStatus(tx, commandId);
+    });
+  }
+
   async list(ctx: RequestContext, query: PageRequest & { accountId?: string | undefined; document?: string | undefined }): Promise<Page<CommandSummary>> {
+    await this.expireOverdue();
     const page = await this.deps.store.commands.list({ accounts: readableAccounts(principalOf(ctx)), accountId: query.accountId, document: query.document }, query);
     const counts = await this.deps.store.commands.counts(page.items.map((c) => c.id));
     return { ...page, items: page.items.map((c) => toSummary(c, counts.get(c.id) ?? {})) };

@@ -117,6 +117,8 @@ export const nodes: Migration = {
       .addColumn('status', 'text', (c) => c.notNull())
       .addColumn('created_at', 'text', (c) => c.notNull())
       .addColumn('delivered_at', 'text')
+      /** Pending: deliver by then, else Undeliverable; InProgress: report by then, else TimedOut. */
+      .addColumn('deadline_at', 'text', (c) => c.notNull())
       .addColumn('started_at', 'text')
       .addColumn('finished_at', 'text')
       .addColumn('output', 'text', (c) => c.notNull().defaultTo(''))
@@ -126,5 +128,6 @@ export const nodes: Migration = {
       .addUniqueConstraint('command_invocations_command_node_unique', ['command_id', 'node_id'])
       .execute();
     await db.schema.createIndex('command_invocations_node_idx').on('command_invocations').columns(['node_id', 'status']).execute();
+    await db.schema.createIndex('command_invocations_deadline_idx').on('command_invocations').columns(['status', 'deadline_at']).execute();
   },
 };
