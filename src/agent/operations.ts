@@ -1,0 +1,137 @@
+import { CommandParameters, type PatchOutcome } from '../contracts/commands.contract.js';
+import type { InvocationResultRequest } from '../contracts/agent.contract.js';
+import type { Inventory } from '../contracts/inventory.contract.js';
+import type { AgentConfig } from './credentials.js';
+import type { Journal, JournalEntry } from './journal.js';
+import type { PackageManagerDriver } from './package-managers/driver.js';
+import { bootId, type RebootAction } from './reboot-action.js';
+
+/** What the operations need: the driver, a fresh scan, the reboot action, the journal, the agent config. */
+export interface OperationEnv {
+  root: string;
+  driver: PackageManagerDriver;
+  scan(): Promise<Inventory>;
+  reboot: RebootAction;
+  journal: Journal;
+  config: AgentConfig;
+}
+
+/** Operations this agent knows; anything else is refused. `run` (scripts) only when the agent config allows. */
+export const KNOWN_DOCUMENTS = ['Scan', 'Install'] as const;
+
+const MAX_OUTPUT = 64 * 1024;
+const tail = (s: string) => (s.length <= MAX_OUTPUT ? s : s.slice(-MAX_OUTPUT));
+
+function outcomesOf(entry: JournalEntry): PatchOutcome[] {
+  return (entry.install?.outcomes ?? []) as PatchOutcome[];
+}
+
+async function finishWith(env: OperationEnv, entry: JournalEntry, result: Omit<InvocationResultRequest, 'invocationId' | 'idempotencyKey' | 'startedAt' | 'finishedAt'>): Promise<InvocationResultRequest> {
+  const full: InvocationResultRequest = {
+    invocationId: entry.invocationId,
+    idempotencyKey: entry.idempotencyKey,
+    startedAt: entry.startedAt,
+    finishedAt: new Date().toISOString(),
+    ...result,
+    output: tail(result.output),
+  };
+  entry.result = full;
+  await env.journal.note(entry, `result ${full.status}`, 'done');
+  return full;
+}
+
+/** Refuses an invocation without touching anything (unknown operation, scripts disabled, bad parameters). */
+export function refuse(env: OperationEnv, entry: JournalEntry, why: string): Promise<InvocationResultRequest> {
+  return finishWith(env, entry, { status: 'Failed', output: `refused: ${why}`, outcomes: [] });
+}
+
+/** The packages of an Install as they are now, per requested item (after a crash). */
+async function currentStates(env: OperationEnv, items: CommandParameters['items']): Promise<PatchOutcome[]> {
+  const installed = await env.driver.installedPackages();
+  return items.map((item) => {
+    const found = installed.find((p) => p.name === item.name && (item.arch === undefined || p.arch === item.arch || p.arch === 'all'));
+    const at = found?.version ?? null;
+    return {
+      name: item.name,
+      arch: found?.arch ?? item.arch ?? '',
+      requestedVersion: item.version,
+      installedVersion: at,
+      state: at === item.version ? 'installed' : 'failed',
+      message: at === null ? 'not installed' : at === item.version ? 'at the requested version' : `at ${at}, not the requested version`,
+    };
+  });
+}
+
+/**
+ * Runs (or continues, after a restart or a reboot) the operation of a journal entry and returns its
+ * result, journaled (phase `done`) before it is returned. Every step that changes the system is
+ * journaled first, so a restart can tell where it stopped.
+ */
+export async function execute(env: OperationEnv, entry: JournalEntry, options: { recovering?: boolean } = {}): Promise<InvocationResultRequest> {
+  if (entry.result !== undefined) return entry.result;
+  if (entry.document === 'run') {
+    return refuse(env, entry, env.config.allowScripts ? 'scripts are not supported by this agent version' : 'scripts are disabled on this agent (set "allowScripts": true in the agent config to allow them)');
+  }
+  if (!(KNOWN_DOCUMENTS as readonly string[]).includes(entry.document)) return refuse(env, entry, `unknown operation "${entry.document}"; this agent runs only ${KNOWN_DOCUMENTS.join(' and ')}`);
+  const parsed = CommandParameters.safeParse(entry.parameters ?? {});
+  if (!parsed.success) return refuse(env, entry, `invalid parameters: ${parsed.error.issues[0]?.message ?? ''}`);
+  const params = parsed.data;
+
+  if (entry.document === 'Scan') {
+    const inventory = await env.scan();
+    return finishWith(env, entry, {
+      status: 'Success',
+      output: `scanned: ${inventory.packages.length} packages installed, ${inventory.updates.length} updates pending (${inventory.updates.filter((u) => u.security).length} security), reboot ${inventory.reboot.required ? 'required' : 'not required'}`,
+      outcomes: [],
+      rebootRequired: inventory.reboot.required,
+      inventory,
+    });
+  }
+
+  // Install.
+  if (entry.phase === 'installing') {
+    // Found at startup: the agent stopped while the package manager ran. Report what is true now.
+    const outcomes = await currentStates(env, params.items);
+    const inventory = await env.scan();
+    const now = outcomes.map((o) => `${o.name} ${o.installedVersion ?? 'not installed'} (requested ${o.requestedVersion})`).join(', ');
+    return finishWith(env, entry, {
+      status: 'Failed',
+      output: `the agent stopped during the install; the packages are now: ${now}`,
+      outcomes,
+      rebootRequired: inventory.reboot.required,
+      inventory,
+    });
+  }
+  if (entry.phase === 'started') {
+    await env.journal.note(entry, `installing ${params.items.map((i) => `${i.name}=${i.version}`).join(' ')}`, 'installing');
+    const r = await env.driver.install(params.items.map((i) => ({ name: i.name, version: i.version, ...(i.arch === undefined ? {} : { arch: i.arch }) })));
+    entry.install = { ok: r.ok, outcomes: r.outcomes, output: `${r.refused === undefined ? '' : `refused (${r.refused.reason}): ${r.refused.detail}\n`}${tail(r.output)}`, rebootRequired: r.rebootRequired };
+    const signalled = r.rebootRequired || (await env.scan()).reboot.required;
+    const reboot = params.rebootOption === 'Always' || (params.rebootOption === 'RebootIfNeeded' && signalled);
+    if (!reboot) {
+      await env.journal.note(entry, `installed (ok: ${r.ok}); no reboot (${params.rebootOption}, OS ${signalled ? 'signals' : 'does not signal'} a reboot)`, 'rebooted');
+    } else {
+      entry.bootId = await bootId(env.root);
+      await env.journal.note(entry, `installed (ok: ${r.ok}); rebooting (${params.rebootOption})`, 'rebooting');
+      await env.reboot();
+      await env.journal.note(entry, 'rebooted', 'rebooted');
+    }
+  } else if (entry.phase === 'rebooting' && options.recovering === true) {
+    const now = await bootId(env.root);
+    const happened = entry.bootId === undefined || entry.bootId === '' || now !== entry.bootId;
+    await env.journal.note(entry, happened ? 'rebooted' : 'the reboot did not happen before the agent stopped', 'rebooted');
+  }
+  const install = entry.install ?? { ok: false, outcomes: [], output: 'the install left no record', rebootRequired: false };
+  const inventory = await env.scan();
+  const outcomes = outcomesOf(entry);
+  const anyInstalled = outcomes.some((o) => o.state === 'installed');
+  // NoReboot: what was installed counts as pending a reboot.
+  const rebootRequired = inventory.reboot.required || (params.rebootOption === 'NoReboot' && anyInstalled);
+  return finishWith(env, entry, {
+    status: install.ok ? 'Success' : 'Failed',
+    output: `${install.output}\n${entry.log.join('\n')}`,
+    outcomes,
+    rebootRequired,
+    inventory,
+  });
+}
