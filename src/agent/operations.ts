@@ -69,6 +69,28 @@ async function currentStates(env: OperationEnv, items: CommandParameters['items'
  */
 export async function execute(env: OperationEnv, entry: JournalEntry, options: { recovering?: boolean } = {}): Promise<InvocationResultRequest> {
   if (entry.result !== undefined) return entry.result;
+  try {
+    return await run(env, entry, options);
+  } catch (err) {
+    // An operation that threw is reported Failed, with the packages as they are when they can be read.
+    const parsed = CommandParameters.safeParse(entry.parameters ?? {});
+    const items = entry.document === 'Install' && parsed.success ? parsed.data.items : [];
+    const outcomes = await currentStates(env, items).catch(() => []);
+    return finishWith(env, entry, { status: 'Failed', output: `${entry.document} failed: ${(err as Error).message}\n${entry.log.join('\n')}`, outcomes });
+  }
+}
+
+/** A fresh inventory for a result, or none when the scan fails (the result is sent anyway). */
+async function scanOrNothing(env: OperationEnv, entry: JournalEntry): Promise<Inventory | undefined> {
+  try {
+    return await env.scan();
+  } catch (err) {
+    entry.log.push(`${new Date().toISOString()} no inventory: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+async function run(env: OperationEnv, entry: JournalEntry, options: { recovering?: boolean }): Promise<InvocationResultRequest> {
   if (entry.document === 'run') {
     return refuse(env, entry, env.config.allowScripts ? 'scripts are not supported by this agent version' : 'scripts are disabled on this agent (set "allowScripts": true in the agent config to allow them)');
   }
@@ -92,21 +114,20 @@ export async function execute(env: OperationEnv, entry: JournalEntry, options: {
   if (entry.phase === 'installing') {
     // Found at startup: the agent stopped while the package manager ran. Report what is true now.
     const outcomes = await currentStates(env, params.items);
-    const inventory = await env.scan();
+    const inventory = await scanOrNothing(env, entry);
     const now = outcomes.map((o) => `${o.name} ${o.installedVersion ?? 'not installed'} (requested ${o.requestedVersion})`).join(', ');
     return finishWith(env, entry, {
       status: 'Failed',
-      output: `the agent stopped during the install; the packages are now: ${now}`,
+      output: `the agent stopped during the install; the packages are now: ${now}\n${entry.log.join('\n')}`,
       outcomes,
-      rebootRequired: inventory.reboot.required,
-      inventory,
+      ...(inventory === undefined ? {} : { rebootRequired: inventory.reboot.required, inventory }),
     });
   }
   if (entry.phase === 'started') {
     await env.journal.note(entry, `installing ${params.items.map((i) => `${i.name}=${i.version}`).join(' ')}`, 'installing');
     const r = await env.driver.install(params.items.map((i) => ({ name: i.name, version: i.version, ...(i.arch === undefined ? {} : { arch: i.arch }) })));
     entry.install = { ok: r.ok, outcomes: r.outcomes, output: `${r.refused === undefined ? '' : `refused (${r.refused.reason}): ${r.refused.detail}\n`}${tail(r.output)}`, rebootRequired: r.rebootRequired };
-    const signalled = r.rebootRequired || (await env.scan()).reboot.required;
+    const signalled = r.rebootRequired || ((await scanOrNothing(env, entry))?.reboot.required ?? false);
     const reboot = params.rebootOption === 'Always' || (params.rebootOption === 'RebootIfNeeded' && signalled);
     if (!reboot) {
       await env.journal.note(entry, `installed (ok: ${r.ok}); no reboot (${params.rebootOption}, OS ${signalled ? 'signals' : 'does not signal'} a reboot)`, 'rebooted');
@@ -122,16 +143,16 @@ export async function execute(env: OperationEnv, entry: JournalEntry, options: {
     await env.journal.note(entry, happened ? 'rebooted' : 'the reboot did not happen before the agent stopped', 'rebooted');
   }
   const install = entry.install ?? { ok: false, outcomes: [], output: 'the install left no record', rebootRequired: false };
-  const inventory = await env.scan();
+  const inventory = await scanOrNothing(env, entry);
   const outcomes = outcomesOf(entry);
   const anyInstalled = outcomes.some((o) => o.state === 'installed');
   // NoReboot: what was installed counts as pending a reboot.
-  const rebootRequired = inventory.reboot.required || (params.rebootOption === 'NoReboot' && anyInstalled);
+  const rebootRequired = (inventory?.reboot.required ?? install.rebootRequired) || (params.rebootOption === 'NoReboot' && anyInstalled);
   return finishWith(env, entry, {
     status: install.ok ? 'Success' : 'Failed',
     output: `${install.output}\n${entry.log.join('\n')}`,
     outcomes,
     rebootRequired,
-    inventory,
+    ...(inventory === undefined ? {} : { inventory }),
   });
 }
