@@ -9,7 +9,7 @@ import { loadServerConfig } from '../../src/server/config.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { ADMIN_PASSWORD } from './app.js';
 
-export async function startTestServer(dataDir: string, port = 0): Promise<RunningServer> {
+export async function startTestServer(dataDir: string, port = 0, env: Record<string, string> = {}): Promise<RunningServer> {
   const config = loadServerConfig({
     env: {
       PATCHWARDEN_DATA_DIR: dataDir,
@@ -17,6 +17,7 @@ export async function startTestServer(dataDir: string, port = 0): Promise<Runnin
       PATCHWARDEN_ADMIN_PASSWORD: ADMIN_PASSWORD,
       PATCHWARDEN_LOG_LEVEL: 'silent',
       PATCHWARDEN_AGENT_POLL_CHECK_MS: '100',
+      ...env,
     },
   });
   return startServer(config, { out: { write: () => true } as unknown as NodeJS.WritableStream });
