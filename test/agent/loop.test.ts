@@ -157,6 +157,14 @@ describe.runIf(available)('agent loop against a real server, on an apt root', ()
     expect(node).toMatchObject({ rebootRequired: false });
   });
 
+  it('Always reboots even when the OS does not ask for it', async () => {
+    const before = reboots.length;
+    const cmd = await a.send({ document: 'Install', nodeIds: [nodeId], parameters: { rebootOption: 'Always', items: [{ name: 'demo-lib', version: '1.0-3' }] } });
+    const done = await a.waitForCommand(cmd.id);
+    expect(done.invocations[0]).toMatchObject({ status: 'Success', outcomes: [{ name: 'demo-lib', state: 'already-installed' }] });
+    expect(reboots.length).toBe(before + 1);
+  });
+
   it('sends only what changed (PATCH) when the root changes outside any command', async () => {
     const before = logs.filter((l) => l.startsWith('full inventory sent')).length;
     await aptOnRoot(driver, 'apt-get', ['install', '-y', '-q', 'demo-app=2.0-1']);
@@ -221,6 +229,23 @@ describe.runIf(available)('agent loop against a real server, on an apt root', ()
         expect.objectContaining({ name: 'demo-held', installedVersion: '1.0-2', state: 'installed' }),
       ],
     });
+    expect(await journal.list()).toEqual([]);
+  });
+
+  it('completes an Install whose reboot stopped the agent, and reports it after the restart', async () => {
+    const enrollment = (await readEnrollment(stateDir))!;
+    const cmd = await a.send({ document: 'Install', nodeIds: [nodeId], parameters: { rebootOption: 'Always', items: [{ name: 'demo-held', version: '1.0-2' }] } });
+    const agentClient = new AgentClient({ server: enrollment.server, credential: enrollment.credential });
+    const inv = (await agentClient.call(endpoints.pollCommands, { query: { wait: 0 } })).invocations[0]!;
+    // What the agent journaled before `systemctl reboot` took it down.
+    const journal = new Journal(stateDir);
+    const entry = await journal.begin(inv);
+    entry.install = { ok: true, outcomes: [{ name: 'demo-held', arch: 'all', requestedVersion: '1.0-2', installedVersion: '1.0-2', state: 'already-installed' }], output: '', rebootRequired: false };
+    await journal.note(entry, 'installed (ok: true); rebooting (Always)', 'rebooting');
+    await new AgentLoop({ enrollment, stateDir, root, driver, once: true }).run();
+    const done = await a.command(cmd.id);
+    expect(done.invocations[0]).toMatchObject({ status: 'Success', outcomes: [{ name: 'demo-held', state: 'already-installed' }] });
+    expect(done.invocations[0]!.output).toMatch(/rebooting \(Always\)[\s\S]*rebooted/);
     expect(await journal.list()).toEqual([]);
   });
 
