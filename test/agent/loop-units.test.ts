@@ -1,4 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
 import { inventoryDelta } from '../../src/agent/inventory-delta.js';
 import { backoffDelay } from '../../src/agent/loop.js';
 import { renderServiceUnit } from '../../src/agent/service-unit.js';
@@ -29,5 +34,25 @@ describe('agent loop pieces', () => {
     expect(unit).toMatch(/^Restart=always$/m);
     expect(unit).toMatch(/^After=network-online.target$/m);
     expect(unit).not.toMatch(/ProtectSystem=strict|NoNewPrivileges=true/);
+  });
+
+  it('patchwarden agent install-service writes the unit (or prints it with --print)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pw-unit-'));
+    try {
+      const out: string[] = [];
+      const stdout = new PassThrough();
+      stdout.on('data', (c: Buffer) => out.push(c.toString()));
+      const io = { stdout, stderr: new PassThrough(), stdin: new PassThrough(), env: {} };
+      const code = await main(['node', 'patchwarden', 'agent', 'install-service', '--unit-dir', dir, '--agent-script', '/opt/pw/dist/agent.mjs', '--root', '/srv/guest'], io);
+      expect(code).toBe(0);
+      const unit = readFileSync(join(dir, 'patchwarden-agent.service'), 'utf8');
+      expect(unit).toContain(`ExecStart=${process.execPath} /opt/pw/dist/agent.mjs run --root /srv/guest --state-dir /srv/guest/var/lib/patchwarden-agent\n`);
+      expect(out.join('')).toMatch(/^Wrote .*patchwarden-agent.service/);
+      out.length = 0;
+      expect(await main(['node', 'patchwarden', 'agent', 'install-service', '--print', '--agent-script', '/opt/pw/dist/agent.mjs'], io)).toBe(0);
+      expect(out.join('')).toMatch(/^\[Unit\]/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
