@@ -165,6 +165,40 @@ describe.runIf(available)('fleet: a real server and three agent processes on the
     }
   });
 
+  it('an agent journals a result while the server is down and delivers it exactly once after the restart', async () => {
+    const agent = agents[1]!;
+    const child = agent.child!;
+    // Freeze the agent while its long-poll is open: the invocation is claimed into its socket, then the
+    // server goes away before the agent can answer.
+    let cmdId = '';
+    for (let attempt = 0; attempt < 10 && cmdId === ''; attempt++) {
+      child.kill('SIGSTOP');
+      const cmd = await a.send({ document: 'Install', nodeIds: [agent.nodeId], parameters: { rebootOption: 'NoReboot', items: [{ name: 'demo-scripted', version: '1.0-2' }] } });
+      const claimed = await until('the claim', async () => (await a.command(cmd.id)).invocations[0]!.status === 'InProgress', 3000).catch(() => false);
+      if (claimed) cmdId = cmd.id;
+      else {
+        await a.client.call(endpoints.cancelCommand, { params: { commandId: cmd.id } });
+        child.kill('SIGCONT');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    expect(cmdId).not.toBe('');
+    await server.stop();
+    const unreachable = agent.stderr.split('server unreachable').length;
+    child.kill('SIGCONT');
+    const journalDir = join(agent.stateDir, 'journal');
+    await until('the journaled result', async () => readdirSync(journalDir).some((f) => (JSON.parse(readFileSync(join(journalDir, f), 'utf8')) as { result?: unknown }).result !== undefined), 20_000);
+    await until('retries', async () => agent.stderr.split('server unreachable').length > unreachable + 1, 10_000);
+    server = await startTestServer(join(work, 'data'), port);
+    const done = await a.waitForCommand(cmdId, 30_000);
+    expect(done.invocations[0]).toMatchObject({ status: 'Success', outcomes: [{ name: 'demo-scripted', installedVersion: '1.0-2', state: 'installed' }] });
+    await until('the journal emptied', async () => readdirSync(journalDir).length === 0);
+    const audit = await a.client.call(endpoints.listAudit, { query: { action: 'command.result', limit: 500 } });
+    expect(audit.items.filter((e) => e.targetId === done.invocations[0]!.id)).toHaveLength(1);
+    const packages = await a.client.call(endpoints.listNodePackages, { params: { nodeId: agent.nodeId } });
+    expect(packages.items.find((p) => p.name === 'demo-scripted')?.version).toBe('1.0-2');
+  });
+
   it('an agent killed (SIGKILL) mid-install reports the invocation Failed, truthfully, when it starts again', async () => {
     const victim = agents[2]!;
     const cmd = await a.send({ document: 'Install', nodeIds: [victim.nodeId], parameters: { rebootOption: 'NoReboot', items: [{ name: 'demo-slow', version: '1.0-1' }] } });
