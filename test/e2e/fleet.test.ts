@@ -128,9 +128,7 @@ describe.runIf(available)('fleet: a real server and three agent processes on the
     for (const agent of agents) {
       const node = await until(`${agent.name}'s inventory`, async () => {
         const n = await a.client.call(endpoints.getNode, { params: { nodeId: agent.nodeId } });
-        // The first scan right after the setup's apt-get install sometimes sees no updates under load
-        // (see the report); the next rescan's delta corrects it.
-        return n.inventoryRevision > 0 && n.updateCount === 2 && n;
+        return n.inventoryRevision > 0 && n;
       });
       expect(node, agent.stderr).toMatchObject({ hostname: agent.name, osId: 'debian', packageCount: 2, updateCount: 2, securityUpdateCount: 1 });
     }

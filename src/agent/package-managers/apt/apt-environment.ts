@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { execFile, type ExecOptions, type ExecResult } from '../../exec.js';
@@ -29,7 +29,8 @@ export class AptEnvironment {
   readonly root: string;
   readonly host: boolean;
   readonly stateDir: string;
-  private aptConfig: string | null = null;
+  /** The generated APT_CONFIG file, written once (concurrent callers share the promise). */
+  private aptConfig: Promise<string> | null = null;
 
   constructor(readonly options: AptEnvironmentOptions) {
     this.root = resolve(options.root);
@@ -53,7 +54,16 @@ export class AptEnvironment {
 
   private async ensureConfig(): Promise<string | null> {
     if (this.host) return null;
-    if (this.aptConfig !== null) return this.aptConfig;
+    // One write shared by concurrent callers: an apt process must never read a half-written file
+    // (it would then fall back to the host's configuration and work on /).
+    this.aptConfig ??= this.writeConfig().catch((err: unknown) => {
+      this.aptConfig = null;
+      throw err;
+    });
+    return this.aptConfig;
+  }
+
+  private async writeConfig(): Promise<string> {
     const parts = join(this.stateDir, 'apt.conf.d');
     await mkdir(parts, { recursive: true });
     const file = join(this.stateDir, 'apt.conf');
@@ -67,8 +77,10 @@ export class AptEnvironment {
       'Dpkg::Use-Pty "0";',
       'APT::Color "0";',
     ];
-    await writeFile(file, `${lines.join('\n')}\n`);
-    this.aptConfig = file;
+    // Written aside and renamed, so another process reading it sees the old or the new file whole.
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, `${lines.join('\n')}\n`);
+    await rename(tmp, file);
     return file;
   }
 
