@@ -181,6 +181,22 @@ export class CommandsRepository {
     return Number(res.numUpdatedRows) === 1;
   }
 
+  /**
+   * Gives a delivered invocation back (its poll's connection closed before the answer was sent):
+   * Pending again, with the deadline of a Pending invocation (created + timeout). Only while no
+   * result is recorded.
+   */
+  async unclaim(id: string, pendingDeadline: string): Promise<boolean> {
+    const res = await this.db
+      .updateTable('command_invocations')
+      .set({ status: 'Pending', delivered_at: null, deadline_at: pendingDeadline })
+      .where('id', '=', id)
+      .where('status', '=', 'InProgress')
+      .where('idempotency_key', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
   /** Stores a result once: only while no result is recorded. True when this call stored it. */
   async finish(
     id: string,

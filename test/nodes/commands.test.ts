@@ -48,6 +48,29 @@ for (const dialect of testDialects()) {
       expect((await t.as(node.credential, 'GET', '/api/v1/agent/commands?wait=0')).json().invocations).toEqual([]);
     });
 
+    it('a poll whose agent hung up hands out nothing: a command sent then stays Pending for the next poll', async () => {
+      const other = await enrolledNode(t, accountId, 'hangs-up');
+      await t.app.listen({ host: '127.0.0.1', port: 0 });
+      const address = t.app.server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      const aborter = new AbortController();
+      const poll = fetch(`http://127.0.0.1:${port}/api/v1/agent/commands?wait=10`, {
+        headers: { authorization: `Bearer ${other.credential}` },
+        signal: aborter.signal,
+      }).catch((err: unknown) => err);
+      await new Promise((r) => setTimeout(r, 300));
+      aborter.abort();
+      expect(await poll).toBeInstanceOf(Error);
+      await new Promise((r) => setTimeout(r, 100));
+      const sent = await send({ document: 'Scan', nodeIds: [other.nodeId], parameters: {} });
+      expect(sent.statusCode, sent.body).toBe(201);
+      await new Promise((r) => setTimeout(r, 600));
+      const shown = await t.as(t.adminToken, 'GET', `/api/v1/commands/${sent.json().id}`);
+      expect(shown.json()).toMatchObject({ invocations: [{ status: 'Pending' }] });
+      const next = await t.as(other.credential, 'GET', '/api/v1/agent/commands?wait=0');
+      expect(next.json().invocations).toMatchObject([{ commandId: sent.json().id, document: 'Scan' }]);
+    });
+
     it('applies a result exactly once per idempotency key, with the fresh inventory', async () => {
       const sent = await send({ document: 'Scan', nodeIds: [node.nodeId] });
       const [inv] = (await t.as(node.credential, 'GET', '/api/v1/agent/commands')).json().invocations;

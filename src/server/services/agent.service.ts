@@ -146,12 +146,20 @@ export class AgentService {
    * woken by commands sent through this process and checking the database every agentPollCheckMs
    * for commands sent through other replicas.
    */
-  async poll(ctx: RequestContext, waitSeconds: number): Promise<{ invocations: AgentInvocation[]; serverTime: string }> {
+  async poll(ctx: RequestContext, waitSeconds: number, gone?: AbortSignal): Promise<{ invocations: AgentInvocation[]; serverTime: string }> {
     const node = nodeOf(ctx);
     const deadline = Date.now() + waitSeconds * 1000;
     await this.deps.store.nodes.touch(node.nodeId, this.deps.clock().toISOString());
+    // Read through a function: the signal changes while this method awaits.
+    const hungUp = (): boolean => gone?.aborted === true;
     for (;;) {
+      // The agent hung up: hand out nothing (an invocation claimed now would reach nobody).
+      if (hungUp()) return { invocations: [], serverTime: this.deps.clock().toISOString() };
       const invocations = await this.claim(node.nodeId);
+      if (hungUp() && invocations.length > 0) {
+        await this.release(invocations);
+        return { invocations: [], serverTime: this.deps.clock().toISOString() };
+      }
       const left = deadline - Date.now();
       if (invocations.length > 0 || left <= 0 || this.notifier.isClosed) return { invocations, serverTime: this.deps.clock().toISOString() };
       await this.notifier.wait(node.nodeId, Math.min(left, this.deps.config.agentPollCheckMs));
@@ -181,6 +189,19 @@ export class AgentService {
       }
     }
     return out;
+  }
+
+  /** Puts claimed invocations back to Pending (their poll's connection closed before the answer). */
+  async release(invocations: readonly AgentInvocation[]): Promise<void> {
+    const { store } = this.deps;
+    for (const inv of invocations) {
+      const command = await store.commands.get(inv.commandId);
+      if (command === undefined) continue;
+      const pendingDeadline = new Date(Date.parse(command.createdAt) + command.timeoutSeconds * 1000).toISOString();
+      await store.transaction(async (tx) => {
+        if (await tx.commands.unclaim(inv.invocationId, pendingDeadline)) await refreshCommandStatus(tx, command.id);
+      });
+    }
   }
 
   /** Ends this node's invocations past their deadline (Undeliverable / TimedOut). */
