@@ -74,6 +74,8 @@ export function backoffDelay(failures: number, initialMs: number, maxMs: number,
  * (after a reboot) or reported truthfully (killed mid-install).
  */
 export class AgentLoop {
+  /** The server's setting: read CVE ids of pending security updates from their changelogs. */
+  private securityCves = false;
   readonly journal: Journal;
   private readonly client: AgentClient;
   private readonly log: AgentLog;
@@ -96,7 +98,8 @@ export class AgentLoop {
     this.env = {
       root,
       driver,
-      scan: this.options.scan ?? (() => scanLocal({ root, driver })),
+      // CVEs of security updates from changelogs when the server asks for them (its agentSecurityCves setting).
+      scan: this.options.scan ?? (() => scanLocal({ root, driver, cves: this.securityCves ? 'security' : false })),
       reboot: this.options.reboot ?? defaultRebootAction(root),
       journal: this.journal,
       config: this.options.config ?? AgentConfig.parse({}),
@@ -173,6 +176,7 @@ export class AgentLoop {
   async cycle(waitSeconds: number): Promise<number> {
     await this.deliverAll();
     const settings = await this.client.call(heartbeat, { body: { agentVersion: AGENT_VERSION } });
+    this.securityCves = settings.securityCves;
     await this.syncInventory(settings.inventoryRevision, false);
     const env = await this.operationEnv();
     const interval = this.options.inventoryIntervalMs ?? env.config.inventoryIntervalSeconds * 1000;

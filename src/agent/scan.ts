@@ -5,8 +5,8 @@ import type { PackageManagerDriver } from './package-managers/driver.js';
 export interface ScanOptions extends CreateDriverOptions {
   /** The root to scan; `/` (default) is the host. */
   root?: string;
-  /** Read CVE ids of pending updates from the candidates' changelogs (apt; slower). */
-  cves?: boolean;
+  /** Read CVE ids of pending updates from the candidates' changelogs (apt; slower): all, or security updates only. */
+  cves?: boolean | 'security';
   /** A driver to use instead of creating one (tests, the agent loop). */
   driver?: PackageManagerDriver;
 }
@@ -25,7 +25,7 @@ export async function scanLocal(options: ScanOptions = {}): Promise<Inventory> {
   const [platform, packages, updates, extra] = await Promise.all([
     readPlatform(root, driver.name),
     driver.installedPackages(),
-    driver.pendingUpdates({ cves: options.cves === true }),
+    driver.pendingUpdates({ cves: options.cves ?? false }),
     hasRebootSignals(driver) ? driver.rebootSignals() : Promise.resolve([]),
   ]);
   const kernels = installedKernels(packages, driver.name);

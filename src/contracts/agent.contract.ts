@@ -48,6 +48,8 @@ export const AgentSettings = z.object({
   serverTime: Timestamp,
   /** The inventory revision the server holds (0: none yet; send a full inventory). */
   inventoryRevision: z.number().int(),
+  /** Read CVE ids of pending security updates from their changelogs (apt) when scanning (server setting agentSecurityCves). */
+  securityCves: z.boolean(),
 });
 export type AgentSettings = z.infer<typeof AgentSettings>;
 

@@ -35,12 +35,20 @@ export const ServerConfig = z.strictObject({
   bodyLimitBytes: Int(1024, 512 * 1024 * 1024).default(1024 * 1024),
   tlsCertFile: z.string().optional(),
   tlsKeyFile: z.string().optional(),
+  /** Agents read CVE ids of pending security updates from the candidates' changelogs (apt; downloads each candidate .deb). */
+  agentSecurityCves: Bool.default(false),
   /** How often agents send a heartbeat; a node unseen for 3 intervals is ConnectionLost. */
   agentHeartbeatSeconds: Int(5, 3600).default(60),
   /** How often a waiting long-poll looks for new invocations in the database (other replicas' commands). */
   agentPollCheckMs: Int(50, 10_000).default(1000),
   /** Failed enrollments allowed per client address within loginWindowMinutes. */
   enrollMaxFailuresPerIp: Int(1, 100000).default(20),
+  /** Run an agent for this machine in the server process (`patchwarden server`), scan-only unless localAgentInstall. */
+  localAgent: Bool.default(true),
+  /** Let the local agent install packages (off: Install commands sent to it fail as refused). */
+  localAgentInstall: Bool.default(false),
+  /** The root the local agent manages (`/`: this machine; tests use a throw-away root). */
+  localAgentRoot: z.string().min(1).default('/'),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
@@ -62,9 +70,13 @@ export const ENV_KEYS: Record<string, keyof ServerConfig> = {
   PATCHWARDEN_BODY_LIMIT_BYTES: 'bodyLimitBytes',
   PATCHWARDEN_TLS_CERT_FILE: 'tlsCertFile',
   PATCHWARDEN_TLS_KEY_FILE: 'tlsKeyFile',
+  PATCHWARDEN_AGENT_SECURITY_CVES: 'agentSecurityCves',
   PATCHWARDEN_AGENT_HEARTBEAT_SECONDS: 'agentHeartbeatSeconds',
   PATCHWARDEN_AGENT_POLL_CHECK_MS: 'agentPollCheckMs',
   PATCHWARDEN_ENROLL_MAX_FAILURES_PER_IP: 'enrollMaxFailuresPerIp',
+  PATCHWARDEN_LOCAL_AGENT: 'localAgent',
+  PATCHWARDEN_LOCAL_AGENT_INSTALL: 'localAgentInstall',
+  PATCHWARDEN_LOCAL_AGENT_ROOT: 'localAgentRoot',
 };
 
 function readConfigFile(path: string): Record<string, unknown> {

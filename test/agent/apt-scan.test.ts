@@ -112,6 +112,17 @@ describe.runIf(available)('apt driver: scan of an isolated root', () => {
     expect(again.find((u) => u.name === 'demo-cve')?.cves).toEqual(['CVE-2026-1111', 'CVE-2026-2222', 'CVE-2026-33333']);
   });
 
+  it("with cves: 'security' reads the changelogs of security updates only (the server setting)", async () => {
+    const d = testDriver(root, join(work, 'state-security-cves'));
+    const updates = await d.pendingUpdates({ cves: 'security' });
+    expect(updates.find((u) => u.name === 'demo-cve')?.security).toBe(false);
+    expect(updates.find((u) => u.name === 'demo-cve')?.cves).toEqual([]);
+    expect(readdirSync(d.cacheDir).filter((f) => f.startsWith('demo-cve_'))).toHaveLength(0);
+    const security = updates.filter((u) => u.security).map((u) => u.name);
+    expect(security.length).toBeGreaterThan(0);
+    expect(readdirSync(d.cacheDir).filter((f) => security.some((n) => f.startsWith(`${n}_`)))).toHaveLength(security.length);
+  });
+
   it('scans the root as a whole: platform, host from the root, reboot signals', async () => {
     const inv = Inventory.parse(await scanLocal({ root, stateDir: state }));
     expect(inv.platform).toMatchObject({ osId: 'debian', version: '12', codename: 'bookworm', packageManager: 'apt', ecosystem: 'Debian:12' });

@@ -43,8 +43,11 @@ export interface InstallResult {
 }
 
 export interface ScanOptions {
-  /** Read CVE ids of pending updates from changelogs where the repository metadata has none (apt; slower). */
-  cves?: boolean;
+  /**
+   * Read CVE ids of pending updates from changelogs where the repository metadata has none (apt;
+   * slower): `true` for every update, `'security'` for security updates only (the server setting).
+   */
+  cves?: boolean | 'security';
 }
 
 export interface InstallOptions {

@@ -36,6 +36,7 @@ export class AgentService {
       maxWaitSeconds: 60,
       serverTime: this.deps.clock().toISOString(),
       inventoryRevision,
+      securityCves: this.deps.config.agentSecurityCves,
     };
   }
 

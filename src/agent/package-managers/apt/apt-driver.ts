@@ -147,6 +147,7 @@ export class AptDriver implements PackageManagerDriver {
     }
     updates.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.arch < b.arch ? -1 : 1));
     if (options.cves === true) await this.addCves(updates);
+    else if (options.cves === 'security') await this.addCves(updates.filter((u) => u.security));
     return updates;
   }
 
