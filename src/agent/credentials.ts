@@ -24,6 +24,8 @@ export type Enrollment = z.infer<typeof Enrollment>;
 export const AgentConfig = z.object({
   /** Run `run` documents (arbitrary scripts); off unless set here. */
   allowScripts: z.boolean().default(false),
+  /** Run `Install` documents; off for the server's scan-only local agent. */
+  allowInstall: z.boolean().default(true),
   /** Seconds between local rescans that send an inventory delta when something changed. */
   inventoryIntervalSeconds: z.number().int().min(10).default(300),
 });

@@ -111,6 +111,9 @@ async function run(env: OperationEnv, entry: JournalEntry, options: { recovering
   }
 
   // Install.
+  if (!env.config.allowInstall && entry.phase === 'started') {
+    return refuse(env, entry, "this agent is scan-only (the server's local agent); set localAgentInstall: true to let it install");
+  }
   if (entry.phase === 'installing') {
     // Found at startup: the agent stopped while the package manager ran. Report what is true now.
     const outcomes = await currentStates(env, params.items);

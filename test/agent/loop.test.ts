@@ -252,7 +252,7 @@ describe.runIf(available)('agent loop against a real server, on an apt root', ()
   it('refuses unknown operations and scripts (unless the agent config enables them)', async () => {
     const { execute } = await import('../../src/agent/operations.js');
     const journal = new Journal(join(work, 'refusals'));
-    const env = { root, driver, scan: () => scanLocal({ root, driver }), reboot: async () => undefined, journal, config: { allowScripts: false, inventoryIntervalSeconds: 300 } };
+    const env = { root, driver, scan: () => scanLocal({ root, driver }), reboot: async () => undefined, journal, config: { allowScripts: false, allowInstall: true, inventoryIntervalSeconds: 300 } };
     const unknown = await execute(env, await journal.begin({ invocationId: 'inv-1', commandId: 'cmd-1', document: 'Wipe', parameters: {} }));
     expect(unknown).toMatchObject({ status: 'Failed', output: expect.stringMatching(/refused: unknown operation "Wipe"/) });
     const script = await execute(env, await journal.begin({ invocationId: 'inv-2', commandId: 'cmd-1', document: 'run', parameters: {} }));
