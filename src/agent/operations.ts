@@ -100,10 +100,14 @@ async function run(env: OperationEnv, entry: JournalEntry, options: { recovering
   const params = parsed.data;
 
   if (entry.document === 'Scan') {
+    // Like AWS-RunPatchBaseline: refresh the package lists first, so the scan sees the repositories as they are now.
+    const refreshed = env.driver.refreshMetadata === undefined ? null : await env.driver.refreshMetadata();
+    const refreshNote =
+      refreshed === null ? '' : refreshed.ok ? 'package lists refreshed; ' : `could not refresh the package lists, scanned with the lists on disk (${refreshed.output.split('\n').slice(-3).join(' ')}); `;
     const inventory = await env.scan();
     return finishWith(env, entry, {
       status: 'Success',
-      output: `scanned: ${inventory.packages.length} packages installed, ${inventory.updates.length} updates pending (${inventory.updates.filter((u) => u.security).length} security), reboot ${inventory.reboot.required ? 'required' : 'not required'}`,
+      output: `${refreshNote}scanned: ${inventory.packages.length} packages installed, ${inventory.updates.length} updates pending (${inventory.updates.filter((u) => u.security).length} security), reboot ${inventory.reboot.required ? 'required' : 'not required'}`,
       outcomes: [],
       rebootRequired: inventory.reboot.required,
       inventory,

@@ -120,7 +120,7 @@ describe.runIf(available)('agent loop against a real server, on an apt root', ()
   it('runs a Scan and an Install (NoReboot) sent through the API; the server records the new inventory', async () => {
     const scan = await a.send({ document: 'Scan', nodeIds: [nodeId] });
     const scanned = await a.waitForCommand(scan.id);
-    expect(scanned.invocations[0]).toMatchObject({ status: 'Success', output: expect.stringMatching(/3 packages installed, 3 updates pending \(1 security\)/) });
+    expect(scanned.invocations[0]).toMatchObject({ status: 'Success', output: expect.stringMatching(/^package lists refreshed; scanned: 3 packages installed, 3 updates pending \(1 security\)/) });
 
     const install = await a.send({ document: 'Install', nodeIds: [nodeId], parameters: { rebootOption: 'NoReboot', items: [{ name: 'demo-lib', version: '1.0-2' }, { name: 'demo-sec', version: '1.0-1+deb12u1' }, { name: 'demo-app', version: '9.9' }] } });
     const done = await a.waitForCommand(install.id);

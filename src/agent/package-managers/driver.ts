@@ -65,6 +65,11 @@ export interface PackageManagerDriver {
   readonly name: PackageManagerName;
   /** The root managed (`/` for the host). */
   readonly root: string;
+  /**
+   * Refreshes the repository metadata (apt: `apt-get update`), so that a Scan sees what the
+   * repositories offer now. Optional: drivers that refresh on their own (dnf: metadata_expire) omit it.
+   */
+  refreshMetadata?(): Promise<{ ok: boolean; output: string }>;
   /** Installed packages with their source packages. */
   installedPackages(): Promise<InstalledPackage[]>;
   /** Pending updates with origin, security classification, severity, advisories and CVEs. */

@@ -151,6 +151,12 @@ export class AptDriver implements PackageManagerDriver {
     return updates;
   }
 
+  /** `apt-get update` on this root (isolated like every other call). */
+  async refreshMetadata(): Promise<{ ok: boolean; output: string }> {
+    const r = await this.env.apt('apt-get', ['update', '-q']);
+    return { ok: r.code === 0, output: `${r.stdout}${r.stderr}`.trim().slice(-4000) };
+  }
+
   /** The agent's CVE cache directory for this root. */
   get cacheDir(): string {
     return join(this.env.stateDir, 'changelogs');
