@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AptDriver } from '../../src/agent/package-managers/apt/index.js';
 import { aptOnRoot, aptToolsAvailable, buildDemoWorld, makeWorkDir, mkroot, testDriver, type DemoWorld } from '../helpers/apt-root.js';
 import { requireComponent } from '../helpers/components.js';
+import { isSleep, processesOf } from '../helpers/processes.js';
 
 const available = requireComponent('apt/dpkg test tooling', aptToolsAvailable(), 'install dpkg-dev and apt-utils: apt-get install dpkg-dev apt-utils');
 
@@ -110,24 +111,7 @@ describe.runIf(available)('apt driver: exact-version installs on isolated roots'
     const { root, d } = await freshRoot([]);
     const running = d.install([{ name: 'demo-slow', version: '1.0-1' }]);
     // Wait for the postinst (sleep 30) of this root, then kill every process working on this root.
-    const ours = () =>
-      readdirSync('/proc')
-        .filter((p) => /^\d+$/.test(p))
-        .filter((p) => {
-          try {
-            return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(root) || readFileSync(`/proc/${p}/environ`, 'utf8').includes(`DPKG_ROOT=${root}`);
-          } catch {
-            return false;
-          }
-        })
-        .map(Number);
-    const isSleep = (pid: number) => {
-      try {
-        return readlinkSync(`/proc/${pid}/exe`).endsWith('/sleep');
-      } catch {
-        return false;
-      }
-    };
+    const ours = () => processesOf(root);
     for (let i = 0; i < 200 && !ours().some(isSleep); i++) await new Promise((r) => setTimeout(r, 25));
     for (const pid of ours()) {
       try {

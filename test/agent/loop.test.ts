@@ -14,18 +14,10 @@ import type { RunningServer } from '../../src/server/server.js';
 import { aptOnRoot, aptToolsAvailable, buildDemoWorld, makeWorkDir, mkroot, testDriver, type DemoWorld } from '../helpers/apt-root.js';
 import { requireComponent } from '../helpers/components.js';
 import { admin, startTestServer, type Admin } from '../helpers/fleet.js';
+import { until } from '../helpers/processes.js';
 
 const available = requireComponent('apt/dpkg test tooling', aptToolsAvailable(), 'install dpkg-dev and apt-utils: apt-get install dpkg-dev apt-utils');
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.runIf(available)('agent loop against a real server, on an apt root', () => {
   let work: string;

@@ -1,6 +1,6 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpoints } from '../../src/contracts/api.js';
@@ -8,6 +8,10 @@ import type { RunningServer } from '../../src/server/server.js';
 import { aptOnRoot, aptToolsAvailable, buildDemoWorld, makeWorkDir, mkroot, testDriver, type DemoWorld } from '../helpers/apt-root.js';
 import { requireComponent } from '../helpers/components.js';
 import { admin, startTestServer, type Admin } from '../helpers/fleet.js';
+import { isSleep, processesOf, until as untilWithin } from '../helpers/processes.js';
+
+/** Fleet steps run real processes: allow 30 s. */
+const until = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> => untilWithin(what, probe, timeoutMs);
 
 /**
  * The issue's end-to-end acceptance: a real server and three agents — real child processes running
@@ -19,37 +23,6 @@ const available = requireComponent('apt/dpkg test tooling', aptToolsAvailable(),
 
 const REPO = join(import.meta.dirname, '../..');
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Processes working on a root (the agent's apt/dpkg and maintainer scripts). */
-function processesOf(root: string): number[] {
-  return readdirSync('/proc')
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(root) || readFileSync(`/proc/${p}/environ`, 'utf8').includes(`DPKG_ROOT=${root}`);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
-const isSleep = (pid: number) => {
-  try {
-    return readlinkSync(`/proc/${pid}/exe`).endsWith('/sleep');
-  } catch {
-    return false;
-  }
-};
 
 interface Agent {
   name: string;

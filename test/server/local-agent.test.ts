@@ -11,18 +11,10 @@ import { aptOnRoot, aptToolsAvailable, buildDemoWorld, makeWorkDir, mkroot, test
 import { ADMIN_PASSWORD } from '../helpers/app.js';
 import { requireComponent } from '../helpers/components.js';
 import { adminClient } from '../helpers/fleet.js';
+import { until } from '../helpers/processes.js';
 
 const available = requireComponent('apt/dpkg test tooling', aptToolsAvailable(), 'install dpkg-dev and apt-utils: apt-get install dpkg-dev apt-utils');
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.runIf(available)('the local agent of `patchwarden server` (quick start)', () => {
   let work: string;

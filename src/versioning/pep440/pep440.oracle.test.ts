@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { requireComponent } from '../../../test/helpers/components.js';
+import { seededRandom } from '../../../test/helpers/oracles.js';
 import { parsePep440, pep440 } from './index.js';
 
 // ---- the oracle: one python3 process per batch ------------------------------------------------
@@ -73,19 +74,8 @@ function askPackaging(versions: string[], pairs: Array<[number, number]> = []): 
 
 // ---- seeded generation -------------------------------------------------------------------------
 
-/** mulberry32: a small seeded PRNG, so every run checks the same corpus. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-const random = prng(0x440);
+const random = seededRandom(0x440);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const chance = (p: number): boolean => random() < p;
 

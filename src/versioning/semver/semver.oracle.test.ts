@@ -10,20 +10,10 @@ import nodeSemver from 'semver';
 import { describe, expect, it } from 'vitest';
 import { requireComponent } from '../../../test/helpers/components.js';
 import { cargoSemver, goSemver, semver } from './index.js';
+import { seededRandom } from '../../../test/helpers/oracles.js';
 
-/** mulberry32: a small seeded PRNG, so every run checks the same corpus. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-const random = prng(0x5e3e7);
+const random = seededRandom(0x5e3e7);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const chance = (p: number): boolean => random() < p;
 
