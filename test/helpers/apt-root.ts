@@ -45,9 +45,11 @@ export interface DebSpec {
   /**
    * A postinst: `log` appends a line to $DPKG_ROOT/var/tmp/NAME-postinst.log; `fail-unless-allowed`
    * fails unless $DPKG_ROOT/var/tmp/allow-NAME exists (leaves the package half-configured);
-   * `sleep` sleeps 30 s (to kill dpkg mid-install).
+   * `sleep` sleeps 30 s (to kill dpkg mid-install); `reboot` asks for a reboot the Debian way
+   * (touches $DPKG_ROOT/run/reboot-required and appends NAME to reboot-required.pkgs, as
+   * update-notifier's hook does for kernels and libc).
    */
-  postinst?: 'log' | 'fail-unless-allowed' | 'sleep';
+  postinst?: 'log' | 'fail-unless-allowed' | 'sleep' | 'reboot';
   /** Text of usr/share/doc/NAME/changelog.Debian.gz. */
   changelog?: string;
 }
@@ -79,6 +81,7 @@ export function buildDeb(outDir: string, spec: DebSpec): string {
       log: `echo "postinst $1 ${spec.version}" >> "$DPKG_ROOT/var/tmp/${spec.name}-postinst.log"`,
       'fail-unless-allowed': `[ -e "$DPKG_ROOT/var/tmp/allow-${spec.name}" ] || { echo "postinst of ${spec.name} fails on purpose" >&2; exit 1; }`,
       sleep: 'sleep 30',
+      reboot: `mkdir -p "$DPKG_ROOT/run" && touch "$DPKG_ROOT/run/reboot-required" && echo ${spec.name} >> "$DPKG_ROOT/run/reboot-required.pkgs"`,
     }[spec.postinst];
     writeFileSync(join(work, 'DEBIAN/postinst'), `#!/bin/sh\nset -e\n${body}\n`, { mode: 0o755 });
   }
