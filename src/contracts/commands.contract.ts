@@ -25,10 +25,16 @@ export const InstallItem = z.strictObject({
 });
 export type InstallItem = z.infer<typeof InstallItem>;
 
-/** Parameters of an operation (extensible: snapshots and overrides come with compliance). */
+/** Parameters of an operation. */
 export const CommandParameters = z.strictObject({
   rebootOption: RebootOption.default('RebootIfNeeded'),
-  /** Install: the exact (package, version) list. */
+  /** Install: exactly these packages and versions, skipping the baseline (SSM InstallOverrideList). */
+  installOverrideList: z.array(InstallItem).max(5000).default([]),
+  /** Install: install from this snapshot (else one is frozen from the effective baselines when the Install starts). */
+  snapshotId: Id.optional(),
+  /** Scan/Install: evaluate with this baseline instead of each node's effective one (explicit override). */
+  baselineId: Id.optional(),
+  /** The exact list one node installs: set by the server on each invocation (from the snapshot or the override list); ignored when sent. */
   items: z.array(InstallItem).max(5000).default([]),
 });
 export type CommandParameters = z.infer<typeof CommandParameters>;
@@ -92,7 +98,8 @@ export const SendCommandRequest = z.strictObject({
   /** How long an invocation may take from delivery (60 s – 2 days, default 1 hour). */
   timeoutSeconds: z.number().int().min(60).max(172_800).optional(),
 });
-export type SendCommandRequest = z.infer<typeof SendCommandRequest>;
+/** A request as sent (defaults of the parameters may be left out). */
+export type SendCommandRequest = z.input<typeof SendCommandRequest>;
 
 export const CommandParams = z.strictObject({ commandId: Id });
 
@@ -102,7 +109,7 @@ export const sendCommand = defineEndpoint({
   path: '/api/v1/accounts/{accountId}/commands',
   tag: 'Commands',
   summary: 'Send a Scan or Install to nodes of an account',
-  description: 'One invocation per node; the nodes must be registered in the account. Install needs `parameters.items`.',
+  description: 'One invocation per node; the nodes must be registered in the account. An Install takes `parameters.installOverrideList` (exact packages and versions).',
   auth: 'authenticated',
   access: 'operator or admin of the account; org-admin',
   params: z.strictObject({ accountId: Id }),

@@ -114,7 +114,7 @@ describe.runIf(available)('agent loop against a real server, on an apt root', ()
     const scanned = await a.waitForCommand(scan.id);
     expect(scanned.invocations[0]).toMatchObject({ status: 'Success', output: expect.stringMatching(/^package lists refreshed; scanned: 3 packages installed, 3 updates pending \(1 security\)/) });
 
-    const install = await a.send({ document: 'Install', nodeIds: [nodeId], parameters: { rebootOption: 'NoReboot', items: [{ name: 'demo-lib', version: '1.0-2' }, { name: 'demo-sec', version: '1.0-1+deb12u1' }, { name: 'demo-app', version: '9.9' }] } });
+    const install = await a.send({ document: 'Install', nodeIds: [nodeId], parameters: { rebootOption: 'NoReboot', installOverrideList: [{ name: 'demo-lib', version: '1.0-2' }, { name: 'demo-sec', version: '1.0-1+deb12u1' }, { name: 'demo-app', version: '9.9' }] } });
     const done = await a.waitForCommand(install.id);
     const inv = done.invocations[0]!;
     expect(inv.status).toBe('Failed');
@@ -131,14 +131,14 @@ describe.runIf(available)('agent loop against a real server, on an apt root', ()
     const updates = await a.client.call(endpoints.listNodeUpdates, { params: { nodeId } });
     expect(updates.items.map((u) => u.name)).toEqual(['demo-lib', 'demo-scripted']);
 
-    const ok = await a.send({ document: 'Install', nodeIds: [nodeId], parameters: { rebootOption: 'NoReboot', items: [{ name: 'demo-scripted', version: '1.0-2' }] } });
+    const ok = await a.send({ document: 'Install', nodeIds: [nodeId], parameters: { rebootOption: 'NoReboot', installOverrideList: [{ name: 'demo-scripted', version: '1.0-2' }] } });
     expect((await a.waitForCommand(ok.id)).invocations[0]).toMatchObject({ status: 'Success', outcomes: [{ name: 'demo-scripted', state: 'installed' }] });
   });
 
   it('RebootIfNeeded reboots when the OS signals it (simulated on a root), then completes and reports', async () => {
     writeFileSync(join(root, 'run/reboot-required'), '*** System restart required ***\n');
     writeFileSync(join(root, 'run/reboot-required.pkgs'), 'demo-lib\n');
-    const cmd = await a.send({ document: 'Install', nodeIds: [nodeId], parameters: { rebootOption: 'RebootIfNeeded', items: [{ name: 'demo-lib', version: '1.0-3' }] } });
+    const cmd = await a.send({ document: 'Install', nodeIds: [nodeId], parameters: { rebootOption: 'RebootIfNeeded', installOverrideList: [{ name: 'demo-lib', version: '1.0-3' }] } });
     const done = await a.waitForCommand(cmd.id);
     expect(done.invocations[0]).toMatchObject({ status: 'Success', outcomes: [{ name: 'demo-lib', installedVersion: '1.0-3', state: 'installed' }] });
     expect(done.invocations[0]!.output).toMatch(/rebooting \(RebootIfNeeded\)[\s\S]*rebooted/);
@@ -151,7 +151,7 @@ describe.runIf(available)('agent loop against a real server, on an apt root', ()
 
   it('Always reboots even when the OS does not ask for it', async () => {
     const before = reboots.length;
-    const cmd = await a.send({ document: 'Install', nodeIds: [nodeId], parameters: { rebootOption: 'Always', items: [{ name: 'demo-lib', version: '1.0-3' }] } });
+    const cmd = await a.send({ document: 'Install', nodeIds: [nodeId], parameters: { rebootOption: 'Always', installOverrideList: [{ name: 'demo-lib', version: '1.0-3' }] } });
     const done = await a.waitForCommand(cmd.id);
     expect(done.invocations[0]).toMatchObject({ status: 'Success', outcomes: [{ name: 'demo-lib', state: 'already-installed' }] });
     expect(reboots.length).toBe(before + 1);
@@ -200,7 +200,7 @@ describe.runIf(available)('agent loop against a real server, on an apt root', ()
     // The server keeps a long-poll open after the agent hung up (see the report): let it end first.
     await new Promise((r) => setTimeout(r, 2500));
     const enrollment = (await readEnrollment(stateDir))!;
-    const cmd = await a.send({ document: 'Install', nodeIds: [nodeId], parameters: { rebootOption: 'NoReboot', items: [{ name: 'demo-scripted', version: '1.0-1' }, { name: 'demo-held', version: '1.0-2' }] } });
+    const cmd = await a.send({ document: 'Install', nodeIds: [nodeId], parameters: { rebootOption: 'NoReboot', installOverrideList: [{ name: 'demo-scripted', version: '1.0-1' }, { name: 'demo-held', version: '1.0-2' }] } });
     // The agent received it, journaled "started" and "installing", and was killed while demo-held was being installed.
     const agentClient = new AgentClient({ server: enrollment.server, credential: enrollment.credential });
     const polled = await agentClient.call(endpoints.pollCommands, { query: { wait: 0 } });
@@ -226,7 +226,7 @@ describe.runIf(available)('agent loop against a real server, on an apt root', ()
 
   it('completes an Install whose reboot stopped the agent, and reports it after the restart', async () => {
     const enrollment = (await readEnrollment(stateDir))!;
-    const cmd = await a.send({ document: 'Install', nodeIds: [nodeId], parameters: { rebootOption: 'Always', items: [{ name: 'demo-held', version: '1.0-2' }] } });
+    const cmd = await a.send({ document: 'Install', nodeIds: [nodeId], parameters: { rebootOption: 'Always', installOverrideList: [{ name: 'demo-held', version: '1.0-2' }] } });
     const agentClient = new AgentClient({ server: enrollment.server, credential: enrollment.credential });
     const inv = (await agentClient.call(endpoints.pollCommands, { query: { wait: 0 } })).invocations[0]!;
     // What the agent journaled before `systemctl reboot` took it down.

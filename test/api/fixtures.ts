@@ -130,7 +130,7 @@ export class Fixtures {
     const commandId = newId('cmd');
     const invocationId = newId('inv');
     await this.store.commands.insert(
-      { id: commandId, accountId, document: 'Scan', parameters: { rebootOption: 'NoReboot', items: [] }, targets: { nodeIds: [nodeId] }, timeoutSeconds: 600, createdBy: 'fixture', createdAt: new Date().toISOString(), cancelledAt: null, status: 'Pending' },
+      { id: commandId, accountId, document: 'Scan', parameters: { rebootOption: 'NoReboot', installOverrideList: [], items: [] }, targets: { nodeIds: [nodeId] }, timeoutSeconds: 600, createdBy: 'fixture', createdAt: new Date().toISOString(), cancelledAt: null, status: 'Pending' },
       [{ id: invocationId, nodeId }],
     );
     return { commandId, invocationId };

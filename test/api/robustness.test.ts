@@ -74,7 +74,7 @@ for (const dialect of testDialects()) {
           createActivation: { description: 'robust', expiresInHours: 24, registrationLimit: 5, defaultTags: { env: 'prod' } },
           putNodeTags: { tags: { env: 'prod' } },
           patchNodeTags: { set: { env: 'prod' }, remove: ['role'] },
-          sendCommand: { document: 'Scan', nodeIds: [node.nodeId], parameters: { rebootOption: 'NoReboot', items: [] }, timeoutSeconds: 600 },
+          sendCommand: { document: 'Scan', nodeIds: [node.nodeId], parameters: { rebootOption: 'NoReboot', installOverrideList: [] }, timeoutSeconds: 600 },
           enrollNode: { activationId: act.id, activationCode: 'not-the-code', hostname: 'robust-host', platform: PLATFORM, agentVersion: '0.1.0' },
           agentHeartbeat: { agentVersion: '0.1.0' },
           putInventory: inventory('robust-node', [pkg('openssl', '3.0.15-1~deb12u1')], [update('curl', '7.88.1-10', '7.88.1-10+deb12u8', true)]),

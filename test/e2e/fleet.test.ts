@@ -112,7 +112,7 @@ describe.runIf(available)('fleet: a real server and three agent processes on the
   });
 
   it('installs exact versions on all three; the server records the new inventories', async () => {
-    const cmd = await a.send({ document: 'Install', nodeIds: agents.map((g) => g.nodeId), parameters: { rebootOption: 'NoReboot', items: [{ name: 'demo-lib', version: '1.0-2' }, { name: 'demo-sec', version: '1.0-1+deb12u1' }] } });
+    const cmd = await a.send({ document: 'Install', nodeIds: agents.map((g) => g.nodeId), parameters: { rebootOption: 'NoReboot', installOverrideList: [{ name: 'demo-lib', version: '1.0-2' }, { name: 'demo-sec', version: '1.0-1+deb12u1' }] } });
     const done = await a.waitForCommand(cmd.id);
     expect(done.invocations.map((i) => i.status)).toEqual(['Success', 'Success', 'Success']);
     for (const agent of agents) {
@@ -127,7 +127,7 @@ describe.runIf(available)('fleet: a real server and three agent processes on the
     await server.stop();
     await until('the agents noticing', async () => agents.every((g) => g.stderr.includes('server unreachable')), 15_000);
     server = await startTestServer(join(work, 'data'), port);
-    const cmd = await a.send({ document: 'Install', nodeIds: agents.map((g) => g.nodeId), parameters: { rebootOption: 'NoReboot', items: [{ name: 'demo-lib', version: '1.0-3' }] } });
+    const cmd = await a.send({ document: 'Install', nodeIds: agents.map((g) => g.nodeId), parameters: { rebootOption: 'NoReboot', installOverrideList: [{ name: 'demo-lib', version: '1.0-3' }] } });
     const done = await a.waitForCommand(cmd.id, 30_000);
     expect(done.invocations.map((i) => i.status)).toEqual(['Success', 'Success', 'Success']);
     for (const agent of agents) {
@@ -144,7 +144,7 @@ describe.runIf(available)('fleet: a real server and three agent processes on the
     let cmdId = '';
     for (let attempt = 0; attempt < 10 && cmdId === ''; attempt++) {
       child.kill('SIGSTOP');
-      const cmd = await a.send({ document: 'Install', nodeIds: [agent.nodeId], parameters: { rebootOption: 'NoReboot', items: [{ name: 'demo-scripted', version: '1.0-2' }] } });
+      const cmd = await a.send({ document: 'Install', nodeIds: [agent.nodeId], parameters: { rebootOption: 'NoReboot', installOverrideList: [{ name: 'demo-scripted', version: '1.0-2' }] } });
       const claimed = await until('the claim', async () => (await a.command(cmd.id)).invocations[0]!.status === 'InProgress', 3000).catch(() => false);
       if (claimed) cmdId = cmd.id;
       else {
@@ -172,7 +172,7 @@ describe.runIf(available)('fleet: a real server and three agent processes on the
 
   it('an agent killed (SIGKILL) mid-install reports the invocation Failed, truthfully, when it starts again', async () => {
     const victim = agents[2]!;
-    const cmd = await a.send({ document: 'Install', nodeIds: [victim.nodeId], parameters: { rebootOption: 'NoReboot', items: [{ name: 'demo-slow', version: '1.0-1' }] } });
+    const cmd = await a.send({ document: 'Install', nodeIds: [victim.nodeId], parameters: { rebootOption: 'NoReboot', installOverrideList: [{ name: 'demo-slow', version: '1.0-1' }] } });
     // demo-slow's postinst sleeps 30 s: kill the agent (and, like a power loss, its package manager) then.
     await until('the postinst running', async () => processesOf(victim.root).some(isSleep), 20_000);
     await stop(victim, 'SIGKILL');

@@ -34,14 +34,14 @@ for (const dialect of testDialects()) {
       const started = Date.now();
       const poll = t.as(node.credential, 'GET', '/api/v1/agent/commands?wait=10');
       await new Promise((r) => setTimeout(r, 300));
-      const sent = await send({ document: 'Install', nodeIds: [node.nodeId], parameters: { rebootOption: 'NoReboot', items: [{ name: 'openssl', version: '3.0.15-1~deb12u1' }] } });
+      const sent = await send({ document: 'Install', nodeIds: [node.nodeId], parameters: { rebootOption: 'NoReboot', installOverrideList: [{ name: 'openssl', version: '3.0.15-1~deb12u1' }] } });
       expect(sent.statusCode, sent.body).toBe(201);
       expect(sent.json()).toMatchObject({ status: 'Pending', invocations: [{ nodeId: node.nodeId, status: 'Pending' }] });
       const res = await poll;
       expect(Date.now() - started).toBeLessThan(5000);
       expect(res.statusCode, res.body).toBe(200);
       const [inv] = res.json().invocations;
-      expect(inv).toMatchObject({ commandId: sent.json().id, document: 'Install', parameters: { rebootOption: 'NoReboot', items: [{ name: 'openssl', version: '3.0.15-1~deb12u1' }] } });
+      expect(inv).toMatchObject({ commandId: sent.json().id, document: 'Install', parameters: { rebootOption: 'NoReboot', installOverrideList: [{ name: 'openssl', version: '3.0.15-1~deb12u1' }] } });
       const shown = await t.as(t.adminToken, 'GET', `/api/v1/commands/${sent.json().id}`);
       expect(shown.json()).toMatchObject({ status: 'InProgress', invocations: [{ status: 'InProgress' }] });
       // Delivered once: the next poll gets nothing.

@@ -39,7 +39,7 @@ function showCommand(cli: CliContext, c: CommandDetail): void {
     ['document', c.document],
     ['status', c.status],
     ['reboot option', c.parameters.rebootOption],
-    ['items', c.parameters.items.map((i) => `${i.name}${i.arch === undefined ? '' : `:${i.arch}`}=${i.version}`).join(', ')],
+    ['items', c.parameters.installOverrideList.map((i) => `${i.name}${i.arch === undefined ? '' : `:${i.arch}`}=${i.version}`).join(', ')],
     ['timeout', `${c.timeoutSeconds} s`],
     ['created', `${formatTime(c.createdAt)} by ${c.createdBy ?? 'unknown'}`],
     ['cancelled', formatTime(c.cancelledAt)],
@@ -69,7 +69,7 @@ export function registerCommandsCommand(program: Command, cli: CliContext): void
         body: {
           document: opts.document,
           nodeIds: opts.node,
-          parameters: { items: opts.item.map(itemOf), ...defined({ rebootOption: opts.rebootOption }) },
+          parameters: { installOverrideList: opts.item.map(itemOf), ...defined({ rebootOption: opts.rebootOption }) },
           ...defined({ timeoutSeconds: opts.timeout }),
         },
       });

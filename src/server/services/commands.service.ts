@@ -68,11 +68,12 @@ export class CommandsService {
   async send(ctx: RequestContext, accountId: string, input: SendCommandRequest): Promise<CommandDetail> {
     const principal = requireAccountAccess(ctx, accountId, 'operate');
     if ((await this.deps.store.accounts.get(accountId)) === undefined) throw new AppError('not_found', `Account "${accountId}" does not exist or is not yours to see.`);
-    const parameters = CommandParameters.parse(input.parameters ?? {});
-    if (input.document === 'Install' && parameters.items.length === 0) {
-      throw new AppError('validation', 'An Install needs parameters.items: the exact packages and versions to install (e.g. --item openssl=3.0.15-1~deb12u1).');
+    const parsed = CommandParameters.parse(input.parameters ?? {});
+    if (input.document === 'Install' && parsed.installOverrideList.length === 0) {
+      throw new AppError('validation', 'An Install needs parameters.installOverrideList: the exact packages and versions to install (e.g. --item openssl=3.0.15-1~deb12u1).');
     }
-    if (input.document === 'Scan' && parameters.items.length > 0) throw new AppError('validation', 'A Scan installs nothing; leave parameters.items empty.');
+    if (input.document === 'Scan' && parsed.installOverrideList.length > 0) throw new AppError('validation', 'A Scan installs nothing; leave parameters.installOverrideList empty.');
+    const parameters = { ...parsed, items: parsed.installOverrideList };
     const nodeIds = [...new Set(input.nodeIds)];
     for (const nodeId of nodeIds) {
       const node = await this.deps.store.nodes.get(nodeId);
