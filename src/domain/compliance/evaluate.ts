@@ -1,10 +1,303 @@
-import type { NodeComplianceResult, NodeEvaluationInput } from './model.js';
+import { canonicalSeverity, compiledListsOf, complianceLevelRank, evaluatePatch, maxComplianceLevel, rejectedMatch } from '../baselines/approval.js';
+import type { ComplianceLevel } from '../baselines/model.js';
+import { hasWildcard, matchesPackage } from '../baselines/patterns.js';
+import {
+  PATCH_STATES,
+  type InstallFacts,
+  type NodeComplianceResult,
+  type NodeEvaluationInput,
+  type PatchSeverity,
+  type PatchState,
+  type PatchStateRecord,
+  type PriorPatchState,
+  type SlaDays,
+  type StateCounts,
+} from './model.js';
+
+const DAY_MS = 86_400_000;
+const key = (name: string, arch: string) => `${name}\u0000${arch}`;
+
+/** States that make a node NON_COMPLIANT (AVAILABLE_SECURITY_UPDATE only when the baseline says so). */
+const NON_COMPLIANT_STATES: ReadonlySet<PatchState> = new Set(['MISSING', 'FAILED', 'INSTALLED_REJECTED', 'INSTALLED_PENDING_REBOOT']);
+/** States with an SLA clock (approved, not yet in place). */
+const SLA_STATES: ReadonlySet<PatchState> = new Set(['MISSING', 'FAILED', 'INSTALLED_PENDING_REBOOT']);
+/** Stored states whose package is installed on the node. */
+const INSTALLED_STATES: ReadonlySet<PatchState> = new Set(['INSTALLED', 'INSTALLED_PENDING_REBOOT', 'INSTALLED_REJECTED', 'MISSING', 'FAILED', 'AVAILABLE_SECURITY_UPDATE']);
+const FAILED_OUTCOMES: ReadonlySet<string> = new Set(['failed', 'not-available', 'not-attempted']);
+const INSTALLED_OUTCOMES: ReadonlySet<string> = new Set(['installed', 'already-installed']);
+
+const SEVERITY_RANK: Record<PatchSeverity, number> = { critical: 5, high: 4, medium: 3, low: 2, none: 1, unknown: 0 };
+const LEVEL_SLA_KEY: Partial<Record<ComplianceLevel, PatchSeverity>> = { CRITICAL: 'critical', HIGH: 'high', MEDIUM: 'medium', LOW: 'low' };
+
+/** The SLA key of a patch: its severity, or, when that is unknown/none, the one its compliance level stands for. */
+export function slaKeyOf(severity: string, level: ComplianceLevel): PatchSeverity {
+  const s = canonicalSeverity(severity);
+  if (s !== 'unknown' && s !== 'none') return s;
+  return LEVEL_SLA_KEY[level] ?? s;
+}
+
+/** approvedAt + SLA days of the patch's key; null without approval or without an SLA for that key. */
+export function dueAtOf(approvedAt: string | null, severity: string, level: ComplianceLevel, sla: SlaDays): string | null {
+  if (approvedAt === null) return null;
+  const days = sla[slaKeyOf(severity, level)];
+  const t = Date.parse(approvedAt);
+  if (days === undefined || Number.isNaN(t)) return null;
+  return new Date(t + days * DAY_MS).toISOString();
+}
+
+const outcomeMessage = (o: InstallFacts['outcomes'][number], at: string): string => {
+  const what = o.state === 'not-available' ? `${o.requestedVersion} was not available` : o.state === 'not-attempted' ? 'the install was not attempted' : 'the install failed';
+  return `Install at ${at}: ${what}${o.message !== undefined && o.message !== '' ? `: ${o.message}` : ''}`;
+};
+
+type Draft = Omit<PatchStateRecord, 'dueAt' | 'overdue'>;
 
 /**
  * Derives a node's per-patch states and compliance from its current inventory, its baseline and
  * the memory of earlier evaluations (see src/domain/compliance/README.md for the rules).
  */
 export function evaluateNode(input: NodeEvaluationInput): NodeComplianceResult {
-  void input;
-  throw new Error('evaluateNode: not implemented yet');
+  const { rules, now } = input;
+  const ctx = { now, products: input.products };
+  const block = rules.rejectedPatchesAction === 'BLOCK';
+  const prior = new Map<string, PriorPatchState>();
+  for (const p of input.prior) prior.set(key(p.name, p.arch), p);
+  const outcomes = new Map<string, InstallFacts['outcomes'][number]>();
+  for (const o of input.install?.outcomes ?? []) outcomes.set(key(o.name, o.arch), o);
+  const installed = new Map<string, string>();
+  for (const i of input.installed) installed.set(key(i.name, i.arch), i.version);
+  const updated = new Set<string>();
+  for (const u of input.updates) {
+    updated.add(key(u.name, u.arch));
+    if (!installed.has(key(u.name, u.arch))) installed.set(key(u.name, u.arch), u.installedVersion);
+  }
+  const drafts: Draft[] = [];
+
+  // 1. Pending updates.
+  for (const u of input.updates) {
+    const k = key(u.name, u.arch);
+    const a = evaluatePatch(rules, u, ctx);
+    const base = {
+      name: u.name,
+      arch: u.arch,
+      installedVersion: u.installedVersion,
+      candidateVersion: u.candidateVersion,
+      severity: u.severity,
+      classification: u.classification,
+      security: u.security,
+      cves: u.cves,
+      advisoryIds: u.advisoryIds,
+      releaseDate: u.releaseDate,
+      failedAt: null,
+      failureMessage: null,
+      pendingRebootSince: null,
+    };
+    if (a.rejected) {
+      const hit = block ? rejectedMatch(rules, { name: u.name, arch: u.arch, version: u.installedVersion }) : undefined;
+      if (hit !== undefined) {
+        drafts.push({ ...base, state: 'INSTALLED_REJECTED', approvedVersion: null, approvedAt: null, complianceLevel: 'UNSPECIFIED', reason: `installed ${u.installedVersion} is on the rejected list ("${hit.text}") and rejectedPatchesAction is BLOCK` });
+      }
+      continue;
+    }
+    if (a.approved) {
+      const p = prior.get(k);
+      const approvedAt = p !== undefined && p.approvedVersion === u.candidateVersion && p.approvedAt !== null ? p.approvedAt : a.approvedAt;
+      const common = { ...base, approvedVersion: u.candidateVersion, approvedAt, complianceLevel: a.complianceLevel };
+      const o = outcomes.get(k);
+      if (o !== undefined && input.install !== undefined && FAILED_OUTCOMES.has(o.state)) {
+        const msg = outcomeMessage(o, input.install.at);
+        drafts.push({ ...common, state: 'FAILED', failedAt: input.install.at, failureMessage: o.message ?? msg, reason: `${msg} (${a.reason})` });
+      } else if (p !== undefined && p.state === 'FAILED' && p.approvedVersion === u.candidateVersion) {
+        drafts.push({ ...common, state: 'FAILED', failedAt: p.failedAt, failureMessage: p.failureMessage, reason: `an earlier Install failed${p.failedAt !== null ? ` at ${p.failedAt}` : ''} and ${u.candidateVersion} is still not installed (${a.reason})` });
+      } else {
+        drafts.push({ ...common, state: 'MISSING', reason: `${u.candidateVersion} is not installed (installed ${u.installedVersion}); ${a.reason}` });
+      }
+      continue;
+    }
+    if (u.security) {
+      const waiting = a.pendingUntil !== null ? `; approved from ${a.pendingUntil}` : '';
+      drafts.push({ ...base, state: 'AVAILABLE_SECURITY_UPDATE', approvedVersion: null, approvedAt: null, complianceLevel: 'UNSPECIFIED', reason: `security update ${u.candidateVersion} available, ${a.reason}${waiting}` });
+    }
+    // Not approved and not security: counted as INSTALLED_OTHER.
+  }
+
+  // 2. Installed packages without a pending update.
+  const approvedPackagePatterns = compiledListsOf(rules).approved.filter((p) => p.kind === 'package');
+  for (const pkg of input.installed) {
+    const k = key(pkg.name, pkg.arch);
+    if (updated.has(k)) continue;
+    const p = prior.get(k);
+    const fromPrior = {
+      severity: p?.severity ?? 'unknown',
+      classification: p?.classification ?? '',
+      security: p?.security ?? false,
+      cves: p?.cves ?? [],
+      advisoryIds: p?.advisoryIds ?? [],
+    };
+    const base = { name: pkg.name, arch: pkg.arch, installedVersion: pkg.version, candidateVersion: null, releaseDate: null, failedAt: null, failureMessage: null, ...fromPrior };
+    const rejected = block ? rejectedMatch(rules, pkg) : undefined;
+    if (rejected !== undefined) {
+      drafts.push({ ...base, state: 'INSTALLED_REJECTED', approvedVersion: null, approvedAt: null, complianceLevel: 'UNSPECIFIED', pendingRebootSince: null, reason: `installed ${pkg.version} is on the rejected list ("${rejected.text}") and rejectedPatchesAction is BLOCK` });
+      continue;
+    }
+    const o = outcomes.get(k);
+    const install = input.install;
+    let draft: Draft | undefined;
+    if (o !== undefined && install !== undefined && INSTALLED_OUTCOMES.has(o.state) && !install.overrideList) {
+      const approvedAt = p !== undefined && p.approvedVersion === o.requestedVersion && p.approvedAt !== null ? p.approvedAt : install.at;
+      const pendingRebootSince = install.rebootOption === 'NoReboot' && input.rebootRequired ? install.at : null;
+      draft = {
+        ...base,
+        state: 'INSTALLED',
+        approvedVersion: o.requestedVersion,
+        approvedAt,
+        complianceLevel: p?.complianceLevel ?? 'UNSPECIFIED',
+        pendingRebootSince,
+        reason: `${o.state === 'installed' ? 'installed' : 'already installed'} by the Install at ${install.at} (${pkg.version})`,
+      };
+    } else if (p !== undefined && p.approvedVersion !== null && input.compareVersions(pkg.version, p.approvedVersion) >= 0) {
+      draft = {
+        ...base,
+        state: 'INSTALLED',
+        approvedVersion: p.approvedVersion,
+        approvedAt: p.approvedAt,
+        complianceLevel: p.complianceLevel,
+        pendingRebootSince: p.pendingRebootSince,
+        reason: `installed ${pkg.version}, at or above the approved ${p.approvedVersion}`,
+      };
+    } else {
+      const listed = approvedPackagePatterns.find((pat) => matchesPackage(pat, pkg));
+      if (listed !== undefined) {
+        draft = {
+          ...base,
+          state: 'INSTALLED',
+          approvedVersion: pkg.version,
+          approvedAt: p?.approvedVersion === pkg.version ? p.approvedAt : null,
+          complianceLevel: rules.approvedPatchesComplianceLevel,
+          pendingRebootSince: p?.pendingRebootSince ?? null,
+          reason: `installed ${pkg.version}, on the approved list ("${listed.text}") with no update pending`,
+        };
+      }
+    }
+    if (draft === undefined) continue; // INSTALLED_OTHER: counted only
+    if (draft.pendingRebootSince !== null) {
+      if (input.rebootRequired) {
+        draft.state = 'INSTALLED_PENDING_REBOOT';
+        draft.reason = `${draft.reason}; installed with NoReboot at ${draft.pendingRebootSince} and the node still needs a reboot`;
+      } else draft.pendingRebootSince = null;
+    }
+    drafts.push(draft);
+  }
+
+  // 3. Approved patches whose package is not installed.
+  const seen = new Set(drafts.map((d) => key(d.name, d.arch)));
+  for (const p of input.prior) {
+    const k = key(p.name, p.arch);
+    if (p.approvedVersion === null || installed.has(k) || seen.has(k)) continue;
+    seen.add(k);
+    drafts.push({
+      name: p.name,
+      arch: p.arch,
+      state: 'NOT_APPLICABLE',
+      installedVersion: null,
+      candidateVersion: null,
+      approvedVersion: p.approvedVersion,
+      approvedAt: p.approvedAt,
+      complianceLevel: p.complianceLevel,
+      severity: p.severity,
+      classification: p.classification,
+      security: p.security,
+      cves: p.cves,
+      advisoryIds: p.advisoryIds,
+      releaseDate: null,
+      failedAt: null,
+      failureMessage: null,
+      pendingRebootSince: null,
+      reason: `approved ${p.approvedVersion} but the package is not installed`,
+    });
+  }
+  const installedNames = new Set([...input.installed.map((i) => i.name), ...input.updates.map((u) => u.name)]);
+  const installedNameArch = new Set(installed.keys());
+  const seenNames = new Set(drafts.map((d) => d.name));
+  for (const pat of approvedPackagePatterns) {
+    if (pat.kind !== 'package' || hasWildcard(pat.name) || (pat.arch !== null && hasWildcard(pat.arch))) continue;
+    const present = pat.arch === null ? installedNames.has(pat.name) : installedNameArch.has(key(pat.name, pat.arch));
+    const k = key(pat.name, pat.arch ?? '');
+    if (present || seen.has(k) || (pat.arch === null && seenNames.has(pat.name))) continue;
+    seen.add(k);
+    seenNames.add(pat.name);
+    drafts.push({
+      name: pat.name,
+      arch: pat.arch ?? '',
+      state: 'NOT_APPLICABLE',
+      installedVersion: null,
+      candidateVersion: null,
+      approvedVersion: null,
+      approvedAt: null,
+      complianceLevel: rules.approvedPatchesComplianceLevel,
+      severity: 'unknown',
+      classification: '',
+      security: false,
+      cves: [],
+      advisoryIds: [],
+      releaseDate: null,
+      failedAt: null,
+      failureMessage: null,
+      pendingRebootSince: null,
+      reason: `on the approved list ("${pat.text}") but not installed`,
+    });
+  }
+
+  return summarize(drafts, input);
+}
+
+function summarize(drafts: Draft[], input: NodeEvaluationInput): NodeComplianceResult {
+  const nowMs = input.now.getTime();
+  const asuNonCompliant = input.rules.availableSecurityUpdatesComplianceStatus === 'NON_COMPLIANT';
+  const counts = Object.fromEntries(PATCH_STATES.map((s) => [s, 0])) as StateCounts;
+  let installedStored = 0;
+  let level: ComplianceLevel | null = null;
+  let severity: PatchSeverity | null = null;
+  let critical = 0;
+  let security = 0;
+  let other = 0;
+  let overdue = 0;
+  let nextDueAt: string | null = null;
+  const states: PatchStateRecord[] = [];
+  drafts.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.arch < b.arch ? -1 : a.arch > b.arch ? 1 : 0));
+
+  for (const d of drafts) {
+    counts[d.state]++;
+    if (INSTALLED_STATES.has(d.state)) installedStored++;
+    const nonCompliant = NON_COMPLIANT_STATES.has(d.state) || (asuNonCompliant && d.state === 'AVAILABLE_SECURITY_UPDATE');
+    const dueAt = SLA_STATES.has(d.state) ? dueAtOf(d.approvedAt, d.severity, d.complianceLevel, input.sla) : null;
+    const isOverdue = nonCompliant && dueAt !== null && nowMs > Date.parse(dueAt);
+    if (nonCompliant) {
+      level = maxComplianceLevel(level ?? 'INFORMATIONAL', d.complianceLevel);
+      const s = canonicalSeverity(d.severity);
+      if (severity === null || SEVERITY_RANK[s] > SEVERITY_RANK[severity]) severity = s;
+      const isCritical = complianceLevelRank(d.complianceLevel) === complianceLevelRank('CRITICAL');
+      const isSecurity = d.security || d.classification.trim().toLowerCase() === 'security';
+      if (isCritical) critical++;
+      if (isSecurity) security++;
+      if (!isCritical && !isSecurity) other++;
+      if (isOverdue) overdue++;
+      if (dueAt !== null && (nextDueAt === null || dueAt < nextDueAt)) nextDueAt = dueAt;
+    }
+    states.push({ ...d, dueAt, overdue: isOverdue });
+  }
+  counts.INSTALLED_OTHER = Math.max(0, input.installedCount - installedStored);
+  const compliant = level === null;
+  return {
+    status: compliant ? 'COMPLIANT' : 'NON_COMPLIANT',
+    complianceLevel: level,
+    severity: compliant ? null : severity,
+    counts,
+    criticalNonCompliant: critical,
+    securityNonCompliant: security,
+    otherNonCompliant: other,
+    overdue,
+    nextDueAt,
+    states,
+  };
 }
