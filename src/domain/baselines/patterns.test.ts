@@ -8,7 +8,7 @@ const parsed = (text: string): PatchPattern => {
 };
 
 describe('parsePatchPattern grammar', () => {
-  const table: [string, Omit<PatchPattern, 'text'>][] = [
+  const table: [string, Record<string, unknown>][] = [
     ['openssl', { kind: 'package', name: 'openssl', arch: null, version: null }],
     ['lib*', { kind: 'package', name: 'lib*', arch: null, version: null }],
     ['openssl:amd64', { kind: 'package', name: 'openssl', arch: 'amd64', version: null }],
