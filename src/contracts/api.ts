@@ -2,6 +2,7 @@ import type { AnyEndpoint } from './endpoint.js';
 import * as accounts from './accounts.contract.js';
 import * as activations from './activations.contract.js';
 import * as agent from './agent.contract.js';
+import * as baselines from './baselines.contract.js';
 import * as commands from './commands.contract.js';
 import * as nodes from './nodes.contract.js';
 import * as audit from './audit.contract.js';
@@ -50,6 +51,19 @@ export const endpoints = {
   listCommands: commands.listCommands,
   getCommand: commands.getCommand,
   cancelCommand: commands.cancelCommand,
+  listBaselines: baselines.listBaselines,
+  createBaseline: baselines.createBaseline,
+  getBaseline: baselines.getBaseline,
+  updateBaseline: baselines.updateBaseline,
+  deleteBaseline: baselines.deleteBaseline,
+  listDefaultBaselines: baselines.listDefaultBaselines,
+  setDefaultBaseline: baselines.setDefaultBaseline,
+  clearDefaultBaseline: baselines.clearDefaultBaseline,
+  listPatchGroups: baselines.listPatchGroups,
+  registerPatchGroup: baselines.registerPatchGroup,
+  deregisterPatchGroup: baselines.deregisterPatchGroup,
+  getNodeBaseline: baselines.getNodeBaseline,
+  previewBaseline: baselines.previewBaseline,
   enroll: agent.enroll,
   heartbeat: agent.heartbeat,
   putInventory: agent.putInventory,
@@ -66,6 +80,7 @@ export * from './endpoint.js';
 export * from './accounts.contract.js';
 export * from './activations.contract.js';
 export * from './agent.contract.js';
+export * from './baselines.contract.js';
 export * from './commands.contract.js';
 export * from './nodes.contract.js';
 export * from './audit.contract.js';

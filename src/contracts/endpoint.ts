@@ -45,6 +45,11 @@ export interface Endpoint<
    * node every minute would drown the audit log). Only for `auth: 'node'` endpoints.
    */
   telemetry?: boolean;
+  /**
+   * A POST that changes nothing (a preview, a search with a large body): not audited, since it is
+   * no change. Such an endpoint declares no `audit` action.
+   */
+  readOnly?: boolean;
   /** Callable by a user who must change their password first (login, logout, password change). */
   allowDuringPasswordChange?: boolean;
 }

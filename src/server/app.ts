@@ -10,6 +10,7 @@ import { Router } from './http/register.js';
 import { accountRoutes } from './routes/accounts.routes.js';
 import { agentRoutes } from './routes/agent.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
+import { baselineRoutes } from './routes/baselines.routes.js';
 import { nodeRoutes } from './routes/nodes.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { userRoutes } from './routes/users.routes.js';
@@ -93,6 +94,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   accountRoutes(router, services);
   userRoutes(router, services);
   nodeRoutes(router, services);
+  baselineRoutes(router, services);
   agentRoutes(router, services);
   // Waiting long-polls answer at once when the server stops, so closing does not wait for them.
   app.addHook('preClose', async () => {

@@ -10,3 +10,4 @@ export type { AdvisoriesRepository, AdvisoryFilter, AdvisorySummary, LoadRecords
 export type { ActivationRecord } from './activations.repository.js';
 export type { NodeFilter, NodeRecord } from './nodes.repository.js';
 export type { CommandRecord, InvocationRecord } from './commands.repository.js';
+export type { BaselineFilter, BaselineRecord, BaselineUsage, BaselinesRepository, DefaultRegistration, PatchGroupRegistration } from './baselines.repository.js';

@@ -236,6 +236,37 @@ export interface CommandInvocationsTable {
   response: string | null;
 }
 
+export interface PatchBaselinesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  operating_system: string;
+  description: string;
+  rules: string; // JSON: BaselineRules without operatingSystem
+  version: number;
+  created_at: string;
+  created_by: string | null;
+  updated_at: string;
+  updated_by: string | null;
+}
+
+export interface AccountDefaultBaselinesTable {
+  account_id: string;
+  operating_system: string;
+  baseline_id: string;
+  updated_at: string;
+  updated_by: string | null;
+}
+
+export interface PatchGroupBaselinesTable {
+  account_id: string;
+  patch_group: string;
+  operating_system: string;
+  baseline_id: string;
+  updated_at: string;
+  updated_by: string | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   accounts: AccountsTable;
@@ -257,4 +288,7 @@ export interface Database {
   node_updates: NodeUpdatesTable;
   commands: CommandsTable;
   command_invocations: CommandInvocationsTable;
+  patch_baselines: PatchBaselinesTable;
+  account_default_baselines: AccountDefaultBaselinesTable;
+  patch_group_baselines: PatchGroupBaselinesTable;
 }

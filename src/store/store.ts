@@ -3,6 +3,7 @@ import { AccountsRepository, OrganizationsRepository } from './accounts.reposito
 import { ActivationsRepository } from './activations.repository.js';
 import { AdvisoriesRepository } from './advisories.repository.js';
 import { AuditRepository } from './audit.repository.js';
+import { BaselinesRepository } from './baselines.repository.js';
 import { ApiTokensRepository, LoginAttemptsRepository, SessionsRepository } from './credentials.repository.js';
 import type { DatabaseHandle, Dialect } from './database.js';
 import { CommandsRepository } from './commands.repository.js';
@@ -26,6 +27,7 @@ export interface Repositories {
   activations: ActivationsRepository;
   nodes: NodesRepository;
   commands: CommandsRepository;
+  baselines: BaselinesRepository;
 }
 
 export interface Store extends Repositories {
@@ -52,6 +54,7 @@ function repositories(db: Kysely<Database>): Repositories {
     activations: new ActivationsRepository(db),
     nodes: new NodesRepository(db),
     commands: new CommandsRepository(db),
+    baselines: new BaselinesRepository(db),
   };
 }
 

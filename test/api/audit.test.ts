@@ -12,6 +12,7 @@ import type { AuditEntry } from '../../src/contracts/api.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { testDialects } from '../helpers/databases.js';
 import { Fixtures, KNOWN_PASSWORD, knownPasswordHash, type Acct, type Person } from './fixtures.js';
+import { baselineIn, DEBIAN_RULES } from '../baselines/helpers.js';
 
 interface World {
   t: TestApp;
@@ -40,6 +41,37 @@ const PLATFORM = { osId: 'debian', osIdLike: [], version: '12', codename: 'bookw
 
 /** A successful call of each changing endpoint. */
 const SUCCESS: Record<string, (w: World) => Promise<Mutation>> = {
+  // Baselines (test/baselines/helpers.ts makes them through the API).
+  createBaseline: async ({ admin, account }) => ({
+    as: admin,
+    method: 'POST',
+    url: `/api/v1/accounts/${account.id}/baselines`,
+    body: { name: `audited-${Math.random().toString(36).slice(2, 8)}`, ...DEBIAN_RULES },
+    targetId: (res) => String(res.json().id),
+    accountId: account.id,
+  }),
+  updateBaseline: async ({ t, admin, account }) => {
+    const id = await baselineIn(t, account.id);
+    return { as: admin, method: 'PATCH', url: `/api/v1/baselines/${id}`, body: { description: 'audited' }, targetId: id, accountId: account.id };
+  },
+  deleteBaseline: async ({ t, admin, account }) => {
+    const id = await baselineIn(t, account.id);
+    return { as: admin, method: 'DELETE', url: `/api/v1/baselines/${id}`, targetId: id, accountId: account.id };
+  },
+  setDefaultBaseline: async ({ t, admin, account }) => {
+    const id = await baselineIn(t, account.id);
+    return { as: admin, method: 'PUT', url: `/api/v1/accounts/${account.id}/default-baselines/DEBIAN`, body: { baselineId: id }, targetId: id, accountId: account.id };
+  },
+  clearDefaultBaseline: async ({ admin, account }) => ({ as: admin, method: 'DELETE', url: `/api/v1/accounts/${account.id}/default-baselines/UBUNTU`, targetId: 'pb-predefined-ubuntu', accountId: account.id }),
+  registerPatchGroup: async ({ t, admin, account }) => {
+    const id = await baselineIn(t, account.id);
+    return { as: admin, method: 'PUT', url: `/api/v1/accounts/${account.id}/patch-groups/audited/baselines/DEBIAN`, body: { baselineId: id }, targetId: id, accountId: account.id };
+  },
+  deregisterPatchGroup: async ({ t, admin, account }) => {
+    const id = await baselineIn(t, account.id);
+    await t.as(t.adminToken, 'PUT', `/api/v1/accounts/${account.id}/patch-groups/leaving/baselines/DEBIAN`, { baselineId: id });
+    return { as: admin, method: 'DELETE', url: `/api/v1/accounts/${account.id}/patch-groups/leaving/baselines/DEBIAN`, targetId: id, accountId: account.id };
+  },
   login: async ({ fx }) => {
     const user = await fx.user({ prefix: 'signer' });
     return { as: null, method: 'POST', url: '/api/v1/auth/login', body: { username: user.username, password: KNOWN_PASSWORD }, actorId: user.id, targetId: user.id, via: 'session' };
@@ -171,6 +203,19 @@ const SUCCESS: Record<string, (w: World) => Promise<Mutation>> = {
 
 /** A call of each changing endpoint that the access rules refuse (by a viewer of the account, or a user without roles). */
 const DENIED: Record<string, (w: World, viewer: Person) => Promise<Omit<Mutation, 'as'> & { status: number }>> = {
+  createBaseline: async ({ account }) => ({ method: 'POST', url: `/api/v1/accounts/${account.id}/baselines`, body: { name: 'denied-baseline', ...DEBIAN_RULES }, targetId: account.id, accountId: account.id, status: 403 }),
+  updateBaseline: async ({ t, account }) => {
+    const id = await baselineIn(t, account.id);
+    return { method: 'PATCH', url: `/api/v1/baselines/${id}`, body: { description: 'denied' }, targetId: id, accountId: account.id, status: 403 };
+  },
+  deleteBaseline: async ({ t, account }) => {
+    const id = await baselineIn(t, account.id);
+    return { method: 'DELETE', url: `/api/v1/baselines/${id}`, targetId: id, accountId: account.id, status: 403 };
+  },
+  setDefaultBaseline: async ({ account }) => ({ method: 'PUT', url: `/api/v1/accounts/${account.id}/default-baselines/DEBIAN`, body: { baselineId: 'pb-predefined-debian' }, targetId: account.id, accountId: account.id, status: 403 }),
+  clearDefaultBaseline: async ({ account }) => ({ method: 'DELETE', url: `/api/v1/accounts/${account.id}/default-baselines/DEBIAN`, targetId: account.id, accountId: account.id, status: 403 }),
+  registerPatchGroup: async ({ account }) => ({ method: 'PUT', url: `/api/v1/accounts/${account.id}/patch-groups/web/baselines/DEBIAN`, body: { baselineId: 'pb-predefined-debian' }, targetId: account.id, accountId: account.id, status: 403 }),
+  deregisterPatchGroup: async ({ account }) => ({ method: 'DELETE', url: `/api/v1/accounts/${account.id}/patch-groups/web/baselines/DEBIAN`, targetId: account.id, accountId: account.id, status: 403 }),
   updateOrganization: async () => ({ method: 'PATCH', url: '/api/v1/organization', body: { name: 'Not yours' }, targetId: '', status: 403 }),
   createAccount: async ({ fx }) => ({ method: 'POST', url: '/api/v1/accounts', body: { name: fx.unique('nope') }, targetId: '', status: 403 }),
   updateAccount: async ({ account }) => ({ method: 'PATCH', url: `/api/v1/accounts/${account.id}`, body: { name: 'renamed-by-viewer' }, targetId: account.id, accountId: account.id, status: 403 }),
@@ -220,8 +265,8 @@ const DENIED: Record<string, (w: World, viewer: Person) => Promise<Omit<Mutation
 /** Changing endpoints every signed-in user may call on their own behalf: nothing to refuse. */
 const NEVER_DENIED = ['login', 'logout', 'changeMyPassword', 'createToken', 'enrollNode', 'postInvocationResult'];
 
-/** Changes that are agent reports stored as node data (heartbeats, inventories), declared `telemetry` instead of audited. */
-const audited = (ep: { method: string; telemetry?: boolean }) => ep.method !== 'GET' && ep.telemetry !== true;
+/** Changes that are agent reports stored as node data are declared `telemetry`; POSTs that change nothing (previews) `readOnly`: neither is audited. */
+const audited = (ep: { method: string; telemetry?: boolean; readOnly?: boolean }) => ep.method !== 'GET' && ep.telemetry !== true && ep.readOnly !== true;
 
 for (const dialect of testDialects()) {
   describe(`[${dialect}] audit log`, () => {
@@ -256,6 +301,10 @@ for (const dialect of testDialects()) {
       for (const ep of w.t.router.registered.filter((e) => e.telemetry === true)) {
         expect(ep.auth, `${ep.operationId}: only agent reports may skip the audit log`).toBe('node');
         expect(ep.audit, ep.operationId).toBeUndefined();
+      }
+      for (const ep of w.t.router.registered.filter((e) => e.readOnly === true)) {
+        expect(ep.method, `${ep.operationId}: only a POST can be declared readOnly`).toBe('POST');
+        expect(ep.audit, `${ep.operationId} is readOnly: it changes nothing and declares no audit action`).toBeUndefined();
       }
       for (const ep of changing) {
         expect(ep.audit, `${ep.operationId} changes state but declares no audit action`).toMatch(/^[a-z]+(\.[a-z]+)+$/);
@@ -303,6 +352,13 @@ for (const dialect of testDialects()) {
       expect((mine.json().items as AuditEntry[]).map((e) => e.action).sort()).toEqual(
         [
           'account.delete',
+          'baseline.create',
+          'baseline.default.clear',
+          'baseline.default.set',
+          'baseline.delete',
+          'baseline.update',
+          'patchgroup.deregister',
+          'patchgroup.register',
           'account.member.remove',
           'account.member.set',
           'account.update',

@@ -20,6 +20,7 @@ import { allEndpoints } from '../../src/contracts/api.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { testDialects } from '../helpers/databases.js';
 import { expectErrorShape, Fixtures, KNOWN_PASSWORD, knownPasswordHash, ROLES, servedRoutes, type Acct, type Person, type Role } from './fixtures.js';
+import { baselineIn, DEBIAN_RULES } from '../baselines/helpers.js';
 
 type Expect = 'allow' | 'redirect' | 401 | 403 | 404 | 409;
 /** Expected outcomes in the order of ROLES: anonymous, org-admin, org-auditor, admin, operator, viewer, no-role. */
@@ -112,6 +113,24 @@ const EXPECTED: Record<string, Partial<Record<Target, Row>>> = {
   listCommands: { '-': ANY_USER },
   getCommand: { own: READ_OWN, foreign: READ_FOREIGN },
   cancelCommand: { own: OPERATE_OWN, foreign: MANAGE_FOREIGN },
+  // Baselines: everyone reads the predefined ones; viewers read their accounts'; admins manage them;
+  // viewers preview saved baselines, drafts need the operator role.
+  listBaselines: { '-': ANY_USER },
+  createBaseline: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  getBaseline: { own: READ_OWN, foreign: READ_FOREIGN },
+  'getBaseline#predefined': { '-': ANY_USER },
+  updateBaseline: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  'updateBaseline#predefined': { '-': [401, 409, 409, 409, 409, 409, 409] },
+  deleteBaseline: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  listDefaultBaselines: { own: READ_OWN, foreign: READ_FOREIGN },
+  setDefaultBaseline: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  clearDefaultBaseline: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  listPatchGroups: { own: READ_OWN, foreign: READ_FOREIGN },
+  registerPatchGroup: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  deregisterPatchGroup: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  getNodeBaseline: { own: READ_OWN, foreign: READ_FOREIGN },
+  previewBaseline: { own: READ_OWN, foreign: READ_FOREIGN },
+  'previewBaseline#rules': { own: OPERATE_OWN, foreign: MANAGE_FOREIGN },
   // The agent protocol: anyone with an activation code enrolls; the rest is for node credentials only
   // (the node-credential cells are in the test below the table).
   enrollNode: { '-': PUBLIC },
@@ -593,6 +612,139 @@ const CASES: Record<string, CaseFn> = {
       },
     };
   },
+  listBaselines: async (s, _target, t) => {
+    await baselineIn(t, s.own.id, `${s.own.name}-bl`);
+    await baselineIn(t, s.foreign.id, `${s.foreign.name}-bl`);
+    return {
+      method: 'GET',
+      url: '/api/v1/baselines?limit=500',
+      verify: async (res, allowed) => {
+        if (!allowed) return;
+        const items = res.json().items as { accountId: string | null; predefined: boolean }[];
+        expect(items.filter((b) => b.predefined).length).toBeGreaterThan(0);
+        const accounts = new Set(items.filter((b) => !b.predefined).map((b) => b.accountId));
+        if (isOrgRole(s.role)) expect([...accounts]).toEqual(expect.arrayContaining([s.own.id, s.foreign.id]));
+        else if (isAccountRole(s.role)) expect([...accounts]).toEqual([s.own.id]);
+        else expect([...accounts]).toEqual([]);
+      },
+    };
+  },
+  createBaseline: async (s, target, t) => {
+    const account = targetAccount(s, target);
+    const count = async () => (await t.db.store.baselines.list({ accounts: 'all', accountId: account.id }, { limit: 1, offset: 0, sort: 'name' })).total;
+    const before = await count();
+    return {
+      method: 'POST',
+      url: `/api/v1/accounts/${account.id}/baselines`,
+      body: { name: `matrix-${Math.random().toString(36).slice(2, 8)}`, ...DEBIAN_RULES },
+      verify: async (_res, allowed) => {
+        expect(await count()).toBe(before + (allowed ? 1 : 0));
+      },
+    };
+  },
+  getBaseline: async (s, target, t) => {
+    const id = await baselineIn(t, targetAccount(s, target).id);
+    return {
+      method: 'GET',
+      url: `/api/v1/baselines/${id}`,
+      verify: async (res, allowed) => {
+        if (allowed) expect(res.json().id).toBe(id);
+      },
+    };
+  },
+  'getBaseline#predefined': async () => ({ method: 'GET', url: '/api/v1/baselines/pb-predefined-debian' }),
+  updateBaseline: async (s, target, t) => {
+    const id = await baselineIn(t, targetAccount(s, target).id);
+    return {
+      method: 'PATCH',
+      url: `/api/v1/baselines/${id}`,
+      body: { description: 'changed in the matrix' },
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.baselines.get(id))?.version).toBe(allowed ? 2 : 1);
+      },
+    };
+  },
+  'updateBaseline#predefined': async () => ({ method: 'PATCH', url: '/api/v1/baselines/pb-predefined-debian', body: { description: 'mine' } }),
+  deleteBaseline: async (s, target, t) => {
+    const id = await baselineIn(t, targetAccount(s, target).id);
+    return {
+      method: 'DELETE',
+      url: `/api/v1/baselines/${id}`,
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.baselines.get(id)) === undefined).toBe(allowed);
+      },
+    };
+  },
+  listDefaultBaselines: async (s, target) => ({ method: 'GET', url: `/api/v1/accounts/${targetAccount(s, target).id}/default-baselines` }),
+  setDefaultBaseline: async (s, target, t) => {
+    const account = targetAccount(s, target);
+    const id = await baselineIn(t, account.id);
+    return {
+      method: 'PUT',
+      url: `/api/v1/accounts/${account.id}/default-baselines/DEBIAN`,
+      body: { baselineId: id },
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.baselines.defaultsOf([account.id])).some((d) => d.baselineId === id)).toBe(allowed);
+      },
+    };
+  },
+  clearDefaultBaseline: async (s, target, t) => {
+    const account = targetAccount(s, target);
+    const id = await baselineIn(t, account.id);
+    await t.as(t.adminToken, 'PUT', `/api/v1/accounts/${account.id}/default-baselines/DEBIAN`, { baselineId: id });
+    return {
+      method: 'DELETE',
+      url: `/api/v1/accounts/${account.id}/default-baselines/DEBIAN`,
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.baselines.defaultsOf([account.id])).length).toBe(allowed ? 0 : 1);
+      },
+    };
+  },
+  listPatchGroups: async (s, target) => ({ method: 'GET', url: `/api/v1/accounts/${targetAccount(s, target).id}/patch-groups` }),
+  registerPatchGroup: async (s, target, t) => {
+    const account = targetAccount(s, target);
+    const id = await baselineIn(t, account.id);
+    return {
+      method: 'PUT',
+      url: `/api/v1/accounts/${account.id}/patch-groups/web/baselines/DEBIAN`,
+      body: { baselineId: id },
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.baselines.patchGroupsOf(account.id, 'web')).some((r) => r.baselineId === id)).toBe(allowed);
+      },
+    };
+  },
+  deregisterPatchGroup: async (s, target, t) => {
+    const account = targetAccount(s, target);
+    const id = await baselineIn(t, account.id);
+    await t.as(t.adminToken, 'PUT', `/api/v1/accounts/${account.id}/patch-groups/db/baselines/DEBIAN`, { baselineId: id });
+    return {
+      method: 'DELETE',
+      url: `/api/v1/accounts/${account.id}/patch-groups/db/baselines/DEBIAN`,
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.baselines.patchGroupsOf(account.id, 'db')).length).toBe(allowed ? 0 : 1);
+      },
+    };
+  },
+  getNodeBaseline: async (s, target) => ({
+    method: 'GET',
+    url: `/api/v1/nodes/${targetNode(s, target).nodeId}/baseline`,
+    verify: async (res, allowed) => {
+      if (allowed) expect(res.json()).toMatchObject({ nodeId: targetNode(s, target).nodeId, source: 'predefined' });
+    },
+  }),
+  previewBaseline: async (s, target) => ({
+    method: 'POST',
+    url: `/api/v1/accounts/${targetAccount(s, target).id}/baselines/preview`,
+    body: { baselineId: 'pb-predefined-debian' },
+    verify: async (res, allowed) => {
+      if (allowed) expect(res.json().totals.nodes).toBe(1);
+    },
+  }),
+  'previewBaseline#rules': async (s, target) => ({
+    method: 'POST',
+    url: `/api/v1/accounts/${targetAccount(s, target).id}/baselines/preview`,
+    body: { rules: DEBIAN_RULES },
+  }),
   enrollNode: async (s, _target, t) => {
     const created = await t.as(t.adminToken, 'POST', `/api/v1/accounts/${s.own.id}/activations`, {});
     const hostname = `enrolled-${Math.random().toString(36).slice(2, 8)}`;

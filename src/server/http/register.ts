@@ -135,13 +135,16 @@ export class Router {
               ? ['command', param('commandId')]
               : param('activationId') !== null
                 ? ['activation', param('activationId')]
-                : accountId !== null
+                : param('baselineId') !== null
+                  ? ['baseline', param('baselineId')]
+                  : accountId !== null
                   ? ['account', accountId]
                   : [null, null];
     try {
       // Objects addressed without their account in the path: the entry names the account they belong to.
       if (accountId === null && targetType === 'node' && targetId !== null) accountId = (await this.deps.store.nodes.get(targetId))?.accountId ?? null;
       if (accountId === null && targetType === 'command' && targetId !== null) accountId = (await this.deps.store.commands.get(targetId))?.accountId ?? null;
+      if (accountId === null && targetType === 'baseline' && targetId !== null) accountId = (await this.deps.store.baselines.get(targetId))?.accountId ?? null;
       await this.deps.store.audit.append(
         auditEntry(ctx, this.deps.clock(), {
           action: ep.audit ?? ep.operationId,

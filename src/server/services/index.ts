@@ -1,6 +1,7 @@
 import { AccountsService } from './accounts.service.js';
 import { ActivationsService } from './activations.service.js';
 import { AgentService } from './agent.service.js';
+import { BaselinesService } from './baselines.service.js';
 import { CommandsService } from './commands.service.js';
 import { InvocationNotifier } from './invocation-notifier.js';
 import { NodesService } from './nodes.service.js';
@@ -20,6 +21,7 @@ export interface Services {
   nodes: NodesService;
   commands: CommandsService;
   agent: AgentService;
+  baselines: BaselinesService;
   /** Wakes long-polls of this process; closed when the server stops. */
   notifier: InvocationNotifier;
 }
@@ -31,6 +33,7 @@ export function createServices(deps: ServiceDeps): Services {
     nodes: new NodesService(deps, notifier),
     commands: new CommandsService(deps, notifier),
     agent: new AgentService(deps, notifier),
+    baselines: new BaselinesService(deps),
     notifier,
     auth: new AuthService(deps),
     accounts: new AccountsService(deps),
