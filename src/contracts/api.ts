@@ -4,6 +4,7 @@ import * as activations from './activations.contract.js';
 import * as agent from './agent.contract.js';
 import * as baselines from './baselines.contract.js';
 import * as commands from './commands.contract.js';
+import * as compliance from './compliance.contract.js';
 import * as nodes from './nodes.contract.js';
 import * as audit from './audit.contract.js';
 import * as auth from './auth.contract.js';
@@ -64,6 +65,16 @@ export const endpoints = {
   deregisterPatchGroup: baselines.deregisterPatchGroup,
   getNodeBaseline: baselines.getNodeBaseline,
   previewBaseline: baselines.previewBaseline,
+  getComplianceSummary: compliance.getComplianceSummary,
+  listComplianceNodes: compliance.listComplianceNodes,
+  getNodeCompliance: compliance.getNodeCompliance,
+  getNodeComplianceHistory: compliance.getNodeComplianceHistory,
+  listCompliancePatches: compliance.listCompliancePatches,
+  getCompliancePatchSummary: compliance.getCompliancePatchSummary,
+  getComplianceTrend: compliance.getComplianceTrend,
+  exportCompliance: compliance.exportCompliance,
+  getComplianceSettings: compliance.getComplianceSettings,
+  putComplianceSettings: compliance.putComplianceSettings,
   enroll: agent.enroll,
   heartbeat: agent.heartbeat,
   putInventory: agent.putInventory,
@@ -82,6 +93,7 @@ export * from './activations.contract.js';
 export * from './agent.contract.js';
 export * from './baselines.contract.js';
 export * from './commands.contract.js';
+export * from './compliance.contract.js';
 export * from './nodes.contract.js';
 export * from './audit.contract.js';
 export * from './auth.contract.js';

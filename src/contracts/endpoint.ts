@@ -50,6 +50,12 @@ export interface Endpoint<
    * no change. Such an endpoint declares no `audit` action.
    */
   readOnly?: boolean;
+  /**
+   * Text media types the success response may come in besides JSON (e.g. `text/csv` for an export
+   * with `format=csv`): the handler sets the content type and returns a string, which the response
+   * schema must accept.
+   */
+  textFormats?: readonly string[];
   /** Callable by a user who must change their password first (login, logout, password change). */
   allowDuringPasswordChange?: boolean;
 }

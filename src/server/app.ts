@@ -11,6 +11,7 @@ import { accountRoutes } from './routes/accounts.routes.js';
 import { agentRoutes } from './routes/agent.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { baselineRoutes } from './routes/baselines.routes.js';
+import { complianceRoutes } from './routes/compliance.routes.js';
 import { nodeRoutes } from './routes/nodes.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { userRoutes } from './routes/users.routes.js';
@@ -95,6 +96,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   userRoutes(router, services);
   nodeRoutes(router, services);
   baselineRoutes(router, services);
+  complianceRoutes(router, services);
   agentRoutes(router, services);
   // Waiting long-polls answer at once when the server stops, so closing does not wait for them.
   app.addHook('preClose', async () => {

@@ -41,6 +41,8 @@ export const ServerConfig = z.strictObject({
   agentHeartbeatSeconds: Int(5, 3600).default(60),
   /** How often a waiting long-poll looks for new invocations in the database (other replicas' commands). */
   agentPollCheckMs: Int(50, 10_000).default(1000),
+  /** How often the compliance job re-evaluates stale nodes (changed baselines, SLA, advisories; passed due dates). */
+  complianceIntervalSeconds: Int(1, 86_400).default(30),
   /** Failed enrollments allowed per client address within loginWindowMinutes. */
   enrollMaxFailuresPerIp: Int(1, 100000).default(20),
   /** Run an agent for this machine in the server process (`patchwarden server`), scan-only unless localAgentInstall. */
@@ -74,6 +76,7 @@ export const ENV_KEYS: Record<string, keyof ServerConfig> = {
   PATCHWARDEN_AGENT_HEARTBEAT_SECONDS: 'agentHeartbeatSeconds',
   PATCHWARDEN_AGENT_POLL_CHECK_MS: 'agentPollCheckMs',
   PATCHWARDEN_ENROLL_MAX_FAILURES_PER_IP: 'enrollMaxFailuresPerIp',
+  PATCHWARDEN_COMPLIANCE_INTERVAL_SECONDS: 'complianceIntervalSeconds',
   PATCHWARDEN_LOCAL_AGENT: 'localAgent',
   PATCHWARDEN_LOCAL_AGENT_INSTALL: 'localAgentInstall',
   PATCHWARDEN_LOCAL_AGENT_ROOT: 'localAgentRoot',

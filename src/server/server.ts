@@ -8,6 +8,7 @@ import { createStore, migrateToLatest, openDatabase, type Store } from '../store
 import { buildApp, createLogger } from './app.js';
 import { dataDirOf, sqliteFileOf, type ServerConfig } from './config.js';
 import { startCleanupJob } from './jobs/cleanup.job.js';
+import { startComplianceJob } from './jobs/compliance.job.js';
 import { bootstrap } from './services/bootstrap.js';
 
 export interface RunningServer {
@@ -56,7 +57,7 @@ export async function startServer(config: ServerConfig, io: { logger?: pino.Logg
   const https = config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined
     ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) }
     : undefined;
-  const { app } = await buildApp({ config, store, clock, logger, ...(https === undefined ? {} : { https }) });
+  const { app, services } = await buildApp({ config, store, clock, logger, ...(https === undefined ? {} : { https }) });
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (err) {
@@ -74,12 +75,14 @@ export async function startServer(config: ServerConfig, io: { logger?: pino.Logg
     announcePassword(io.out ?? process.stdout, first.adminUsername, first.generatedPassword, url);
   }
   const stopCleanup = startCleanupJob({ store, clock, logger, loginWindowMinutes: config.loginWindowMinutes }, `${hostname()}:${process.pid}:${randomUUID()}`);
+  const complianceJob = startComplianceJob({ store, clock, logger, compliance: services.compliance }, `${hostname()}:${process.pid}:${randomUUID()}`, config.complianceIntervalSeconds * 1000);
   return {
     app,
     store,
     url,
     async stop() {
       stopCleanup();
+      complianceJob.stop();
       await app.close();
       await store.close();
     },

@@ -11,3 +11,21 @@ export type { ActivationRecord } from './activations.repository.js';
 export type { NodeFilter, NodeRecord } from './nodes.repository.js';
 export type { CommandRecord, InvocationRecord } from './commands.repository.js';
 export type { BaselineFilter, BaselineRecord, BaselineUsage, BaselinesRepository, DefaultRegistration, PatchGroupRegistration } from './baselines.repository.js';
+export {
+  emptyCounts,
+  severityRank,
+  type ComplianceOperation,
+  type ComplianceRepository,
+  type ComplianceScope,
+  type HistoryRecord,
+  type NodeComplianceFilter,
+  type NodeComplianceRecord,
+  type NodeComplianceView,
+  type PatchFilter as PatchStateFilter,
+  type PatchStateView,
+  type PatchSummaryRow,
+  type StoredPatchState,
+  type SummaryGroupBy,
+  type SummaryRow,
+  type TrendPoint,
+} from './compliance.repository.js';

@@ -163,6 +163,32 @@ export class NodesRepository {
     return toRecord(row, (await this.tagsOf([id])).get(id) ?? {});
   }
 
+  /** Several nodes by id, in bulk (chunks of 500); unknown ids are left out. */
+  async getMany(ids: readonly string[]): Promise<NodeRecord[]> {
+    const out: NodeRecord[] = [];
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const part = ids.slice(i, i + CHUNK);
+      const rows = await this.db.selectFrom('nodes').selectAll().where('id', 'in', part).execute();
+      const tags = await this.tagsOf(rows.map((r) => r.id));
+      for (const r of rows) out.push(toRecord(r, tags.get(r.id) ?? {}));
+    }
+    return out;
+  }
+
+  /** The pending updates of several nodes (one query per 500 nodes). */
+  async updatesOf(ids: readonly string[]): Promise<Map<string, PendingUpdate[]>> {
+    const out = new Map<string, PendingUpdate[]>();
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const rows = await this.db.selectFrom('node_updates').selectAll().where('node_id', 'in', ids.slice(i, i + CHUNK)).execute();
+      for (const r of rows) {
+        const list = out.get(r.node_id) ?? [];
+        list.push(toUpdate(r));
+        out.set(r.node_id, list);
+      }
+    }
+    return out;
+  }
+
   async tagsOf(ids: string[]): Promise<Map<string, Record<string, string>>> {
     const out = new Map<string, Record<string, string>>();
     for (let i = 0; i < ids.length; i += CHUNK) {

@@ -267,6 +267,146 @@ export interface PatchGroupBaselinesTable {
   updated_by: string | null;
 }
 
+export interface NodePatchStatesTable {
+  node_id: string;
+  account_id: string;
+  name: string;
+  arch: string;
+  state: string;
+  installed_version: string | null;
+  candidate_version: string | null;
+  approved_version: string | null;
+  approved_at: string | null;
+  compliance_level: string;
+  severity: string;
+  classification: string;
+  security: number;
+  cves: string;
+  advisory_ids: string;
+  release_date: string | null;
+  failed_at: string | null;
+  failure_message: string | null;
+  pending_reboot_since: string | null;
+  due_at: string | null;
+  overdue: number;
+  reason: string;
+  updated_at: string;
+}
+
+export interface NodeComplianceTable {
+  node_id: string;
+  account_id: string;
+  operating_system: string | null;
+  os_id: string;
+  patch_group: string | null;
+  status: string;
+  compliance_level: string | null;
+  severity: string | null;
+  installed: number;
+  installed_other: number;
+  installed_pending_reboot: number;
+  installed_rejected: number;
+  missing: number;
+  failed: number;
+  not_applicable: number;
+  available_security_update: number;
+  critical_non_compliant: number;
+  security_non_compliant: number;
+  other_non_compliant: number;
+  overdue: number;
+  next_due_at: string | null;
+  baseline_id: string | null;
+  baseline_source: string | null;
+  baseline_reason: string | null;
+  baseline_version: number | null;
+  snapshot_id: string | null;
+  operation: string;
+  command_id: string | null;
+  evaluated_at: string;
+  inventory_revision: number;
+  stale: number;
+  reason: string | null;
+}
+
+export interface ComplianceHistoryTable {
+  id: string;
+  node_id: string;
+  account_id: string;
+  at: string;
+  operation: string;
+  command_id: string | null;
+  baseline_id: string | null;
+  baseline_version: number | null;
+  baseline_source: string | null;
+  snapshot_id: string | null;
+  status: string;
+  compliance_level: string | null;
+  severity: string | null;
+  counts: string;
+  overdue: number;
+  missing: string;
+  failed: string;
+  reason: string | null;
+}
+
+export interface ComplianceDailyTable {
+  day: string;
+  account_id: string;
+  compliant: number;
+  non_compliant: number;
+  unknown: number;
+  overdue_nodes: number;
+}
+
+export interface UpdateFirstSeenTable {
+  node_id: string;
+  name: string;
+  arch: string;
+  version: string;
+  first_seen_at: string;
+}
+
+export interface ComplianceSettingsTable {
+  organization_id: string;
+  sla_critical: number | null;
+  sla_high: number | null;
+  sla_medium: number | null;
+  sla_low: number | null;
+  updated_at: string;
+  updated_by: string | null;
+}
+
+export interface PatchBaselinesTable {
+  id: string;
+  account_id: string;
+  name: string;
+  operating_system: string;
+  description: string;
+  rules: string; // JSON: BaselineRules without operatingSystem
+  version: number;
+  created_at: string;
+  created_by: string | null;
+  updated_at: string;
+  updated_by: string | null;
+}
+
+export interface AccountDefaultBaselinesTable {
+  account_id: string;
+  operating_system: string;
+  baseline_id: string;
+  updated_at: string;
+  updated_by: string | null;
+}
+
+export interface PatchGroupBaselinesTable {
+  account_id: string;
+  patch_group: string;
+  operating_system: string;
+  baseline_id: string;
+  updated_at: string;
+  updated_by: string | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   accounts: AccountsTable;
@@ -288,6 +428,12 @@ export interface Database {
   node_updates: NodeUpdatesTable;
   commands: CommandsTable;
   command_invocations: CommandInvocationsTable;
+  node_patch_states: NodePatchStatesTable;
+  node_compliance: NodeComplianceTable;
+  compliance_history: ComplianceHistoryTable;
+  compliance_daily: ComplianceDailyTable;
+  update_first_seen: UpdateFirstSeenTable;
+  compliance_settings: ComplianceSettingsTable;
   patch_baselines: PatchBaselinesTable;
   account_default_baselines: AccountDefaultBaselinesTable;
   patch_group_baselines: PatchGroupBaselinesTable;

@@ -7,6 +7,7 @@ import { BaselinesRepository } from './baselines.repository.js';
 import { ApiTokensRepository, LoginAttemptsRepository, SessionsRepository } from './credentials.repository.js';
 import type { DatabaseHandle, Dialect } from './database.js';
 import { CommandsRepository } from './commands.repository.js';
+import { ComplianceRepository } from './compliance.repository.js';
 import { LeasesRepository } from './leases.repository.js';
 import { NodesRepository } from './nodes.repository.js';
 import type { Database } from './schema.js';
@@ -27,6 +28,7 @@ export interface Repositories {
   activations: ActivationsRepository;
   nodes: NodesRepository;
   commands: CommandsRepository;
+  compliance: ComplianceRepository;
   baselines: BaselinesRepository;
 }
 
@@ -54,6 +56,7 @@ function repositories(db: Kysely<Database>): Repositories {
     activations: new ActivationsRepository(db),
     nodes: new NodesRepository(db),
     commands: new CommandsRepository(db),
+    compliance: new ComplianceRepository(db),
     baselines: new BaselinesRepository(db),
   };
 }

@@ -55,7 +55,13 @@ export function openApiDocument(endpoints: readonly AnyEndpoint[], version: stri
         [String(ep.successStatus)]:
           ep.successStatus === 204
             ? { description: 'Done (no content)' }
-            : { description: 'Success', content: { 'application/json': { schema: jsonSchema(ep.response, 'output') } } },
+            : {
+                description: 'Success',
+                content: {
+                  'application/json': { schema: jsonSchema(ep.response, 'output') },
+                  ...Object.fromEntries((ep.textFormats ?? []).map((t) => [t, { schema: { type: 'string' } }])),
+                },
+              },
         ...Object.fromEntries(
           ERROR_STATUSES.filter((s) => ep.auth !== 'public' || !['401', '403'].includes(s)).map((s) => [
             s,

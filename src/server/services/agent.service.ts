@@ -15,6 +15,7 @@ import { safeEqual, sha256 } from '../auth/secrets.js';
 import { refreshCommandStatus } from './commands.service.js';
 import { auditEntry, nodeOf, type RequestContext, type ServiceDeps } from './context.js';
 import type { InvocationNotifier } from './invocation-notifier.js';
+import { ComplianceService } from './compliance.service.js';
 
 /** The output kept per invocation (the end of it: where the errors are). */
 const MAX_OUTPUT = 64 * 1024;
@@ -28,6 +29,8 @@ export class AgentService {
   constructor(
     private readonly deps: ServiceDeps,
     private readonly notifier: InvocationNotifier,
+    /** Evaluates a node's compliance after its inventory or a result is stored. */
+    private readonly compliance: ComplianceService = new ComplianceService(deps),
   ) {}
 
   private settings(inventoryRevision: number): AgentSettings {
@@ -121,6 +124,7 @@ export class AgentService {
     const node = nodeOf(ctx);
     const now = this.deps.clock().toISOString();
     const revision = await this.deps.store.transaction((tx) => tx.nodes.replaceInventory(node.nodeId, inventory, now));
+    await this.compliance.evaluateQuietly(node.nodeId, { operation: 'Inventory' });
     return this.accepted(node.nodeId, revision);
   }
 
@@ -134,6 +138,7 @@ export class AgentService {
         details: { revision: current },
       });
     }
+    await this.compliance.evaluateQuietly(node.nodeId, { operation: 'Inventory' });
     return this.accepted(node.nodeId, revision);
   }
 
@@ -212,6 +217,22 @@ export class AgentService {
     });
   }
 
+  /** A Scan or Install result: the node's compliance, with the Install's outcomes and the command's snapshot and override. */
+  private async evaluateResult(nodeId: string, commandId: string, input: InvocationResultRequest): Promise<void> {
+    const command = await this.deps.store.commands.get(commandId);
+    if (command === undefined) return;
+    const p = command.parameters;
+    await this.compliance.evaluateQuietly(nodeId, {
+      operation: command.document === 'Install' ? 'Install' : 'Scan',
+      commandId,
+      snapshotId: p.snapshotId ?? null,
+      ...(p.baselineId === undefined ? {} : { baselineOverrideId: p.baselineId }),
+      ...(command.document === 'Install'
+        ? { install: { at: input.finishedAt, rebootOption: p.rebootOption, outcomes: input.outcomes, overrideList: p.installOverrideList.length > 0 } }
+        : {}),
+    });
+  }
+
   /** Records a result exactly once: the same idempotency key again answers the first answer. */
   async result(ctx: RequestContext, input: InvocationResultRequest): Promise<InvocationResultResponse> {
     const node = nodeOf(ctx);
@@ -230,7 +251,7 @@ export class AgentService {
     const now = this.deps.clock();
     const output = input.output.length > MAX_OUTPUT ? `…[truncated]\n${input.output.slice(-MAX_OUTPUT)}` : input.output;
     try {
-      return await this.deps.store.transaction(async (tx) => {
+      const answer = await this.deps.store.transaction(async (tx) => {
         const revision = input.inventory === undefined ? null : await tx.nodes.replaceInventory(node.nodeId, input.inventory, now.toISOString());
         const response: InvocationResultResponse = { invocationId: input.invocationId, status: input.status, inventoryRevision: revision };
         const stored = await tx.commands.finish(input.invocationId, {
@@ -256,6 +277,8 @@ export class AgentService {
         );
         return response;
       });
+      await this.evaluateResult(node.nodeId, before.commandId, input);
+      return answer;
     } catch (err) {
       if (!(err instanceof ReplayResult)) throw err;
       // A concurrent delivery of the same result won the race: answer what it stored.

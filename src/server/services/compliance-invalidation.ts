@@ -7,7 +7,6 @@ import type { Repositories } from '../../store/index.js';
  * same transaction as the change. Owned by the compliance slice (issue 5).
  */
 export async function markComplianceStale(repos: Repositories, scope: { accountIds: readonly string[] } | 'all'): Promise<void> {
-  void repos;
-  void scope;
-  throw new Error('markComplianceStale: not implemented yet');
+  if (scope !== 'all' && scope.accountIds.length === 0) return;
+  await repos.compliance.markStale(scope);
 }

@@ -3,6 +3,7 @@ import { ActivationsService } from './activations.service.js';
 import { AgentService } from './agent.service.js';
 import { BaselinesService } from './baselines.service.js';
 import { CommandsService } from './commands.service.js';
+import { ComplianceService } from './compliance.service.js';
 import { InvocationNotifier } from './invocation-notifier.js';
 import { NodesService } from './nodes.service.js';
 import { AuditService } from './audit.service.js';
@@ -21,6 +22,7 @@ export interface Services {
   nodes: NodesService;
   commands: CommandsService;
   agent: AgentService;
+  compliance: ComplianceService;
   baselines: BaselinesService;
   /** Wakes long-polls of this process; closed when the server stops. */
   notifier: InvocationNotifier;
@@ -28,11 +30,13 @@ export interface Services {
 
 export function createServices(deps: ServiceDeps): Services {
   const notifier = new InvocationNotifier();
+  const compliance = new ComplianceService(deps);
   return {
     activations: new ActivationsService(deps),
     nodes: new NodesService(deps, notifier),
     commands: new CommandsService(deps, notifier),
-    agent: new AgentService(deps, notifier),
+    agent: new AgentService(deps, notifier, compliance),
+    compliance,
     baselines: new BaselinesService(deps),
     notifier,
     auth: new AuthService(deps),

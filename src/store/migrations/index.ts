@@ -1,10 +1,11 @@
 import { foundation } from './0001-foundation.js';
 import { advisories } from './0002-advisories.js';
 import { nodes } from './0003-nodes.js';
+import { compliance } from './0006-compliance.js';
 import { baselines } from './0004-baselines.js';
 import type { Migration } from './migration.js';
 
 export type { Dialect, Migration } from './migration.js';
 
 /** Every migration, in order. */
-export const migrations: readonly Migration[] = [foundation, advisories, nodes, baselines];
+export const migrations: readonly Migration[] = [foundation, advisories, nodes, baselines, compliance];

@@ -1,0 +1,884 @@
+import { sql, type Expression, type Kysely, type RawBuilder, type Selectable, type SqlBool } from 'kysely';
+import type { ComplianceLevel } from '../domain/baselines/model.js';
+import {
+  PATCH_STATES,
+  type ComplianceStatus,
+  type InstalledPackageFact,
+  type PatchState,
+  type PatchStateRecord,
+  type PriorPatchState,
+  type SlaDays,
+  type StateCounts,
+} from '../domain/compliance/model.js';
+import { COUNT_COLUMNS } from './migrations/0006-compliance.js';
+import { containsIgnoreCase, fetchPage, type Page, type PageRequest } from './paging.js';
+import type { ComplianceHistoryTable, Database, NodeComplianceTable, NodePatchStatesTable } from './schema.js';
+
+const CHUNK = 500;
+const NAME_CHUNK = 1000;
+/** Rows per multi-row INSERT (23 columns: well under both databases' parameter limits). */
+const INSERT_CHUNK = 400;
+
+/** The column of node_compliance that counts each state. */
+export const COUNT_COLUMN_OF: Record<PatchState, (typeof COUNT_COLUMNS)[number]> = {
+  INSTALLED: 'installed',
+  INSTALLED_OTHER: 'installed_other',
+  INSTALLED_PENDING_REBOOT: 'installed_pending_reboot',
+  INSTALLED_REJECTED: 'installed_rejected',
+  MISSING: 'missing',
+  FAILED: 'failed',
+  NOT_APPLICABLE: 'not_applicable',
+  AVAILABLE_SECURITY_UPDATE: 'available_security_update',
+};
+
+export type ComplianceOperation = 'Scan' | 'Install' | 'Inventory' | 'Reevaluation';
+
+/** A node's current compliance as stored (always from its effective baseline). */
+export interface NodeComplianceRecord {
+  nodeId: string;
+  accountId: string;
+  operatingSystem: string | null;
+  osId: string;
+  patchGroup: string | null;
+  status: ComplianceStatus;
+  complianceLevel: ComplianceLevel | null;
+  severity: string | null;
+  counts: StateCounts;
+  criticalNonCompliant: number;
+  securityNonCompliant: number;
+  otherNonCompliant: number;
+  overdue: number;
+  nextDueAt: string | null;
+  baselineId: string | null;
+  baselineSource: string | null;
+  baselineReason: string | null;
+  baselineVersion: number | null;
+  snapshotId: string | null;
+  operation: ComplianceOperation;
+  commandId: string | null;
+  evaluatedAt: string;
+  inventoryRevision: number;
+  stale: boolean;
+  /** Why UNKNOWN (no inventory, unsupported OS, no baseline). */
+  reason: string | null;
+}
+
+/** A node's compliance row joined with the node facts reports show. */
+export interface NodeComplianceView extends NodeComplianceRecord {
+  hostname: string;
+  osVersion: string;
+  agentVersion: string;
+}
+
+export interface StoredPatchState extends PatchStateRecord {
+  nodeId: string;
+  accountId: string;
+  updatedAt: string;
+}
+
+export interface PatchStateView extends StoredPatchState {
+  hostname: string;
+}
+
+export interface HistoryRecord {
+  id: string;
+  nodeId: string;
+  accountId: string;
+  at: string;
+  operation: ComplianceOperation;
+  commandId: string | null;
+  baselineId: string | null;
+  baselineVersion: number | null;
+  baselineSource: string | null;
+  snapshotId: string | null;
+  status: ComplianceStatus;
+  complianceLevel: ComplianceLevel | null;
+  severity: string | null;
+  counts: StateCounts;
+  overdue: number;
+  missing: string[];
+  failed: string[];
+  reason: string | null;
+}
+
+export interface ComplianceScope {
+  /** Account ids the caller may read, or `all`. */
+  accounts: 'all' | string[];
+  accountId?: string | undefined;
+}
+
+export interface NodeComplianceFilter extends ComplianceScope {
+  status?: ComplianceStatus | undefined;
+  complianceLevel?: string | undefined;
+  severity?: string | undefined;
+  /** Operating system (`DEBIAN`) or os id (`debian`). */
+  os?: string | undefined;
+  patchGroup?: string | undefined;
+  overdue?: boolean | undefined;
+  q?: string | undefined;
+}
+
+export interface PatchFilter extends ComplianceScope {
+  name?: string | undefined;
+  cve?: string | undefined;
+  state?: PatchState | undefined;
+  nodeId?: string | undefined;
+  overdue?: boolean | undefined;
+}
+
+export type SummaryGroupBy = 'account' | 'os' | 'severity' | 'patchGroup' | 'status';
+
+export interface SummaryRow {
+  key: string | null;
+  nodes: number;
+  compliant: number;
+  nonCompliant: number;
+  unknown: number;
+  /** Non-compliant nodes by compliance level. */
+  byComplianceLevel: Record<ComplianceLevel, number>;
+  /** Patches by state (sums over nodes). */
+  patches: StateCounts;
+  overduePatches: number;
+  overdueNodes: number;
+  staleNodes: number;
+}
+
+export interface PatchSummaryRow {
+  name: string;
+  nodes: number;
+  byState: StateCounts;
+  highestSeverity: string;
+  highestComplianceLevel: string;
+  cves: string[];
+  overdue: number;
+  nextDueAt: string | null;
+}
+
+export interface TrendPoint {
+  day: string;
+  compliant: number;
+  nonCompliant: number;
+  unknown: number;
+  overdueNodes: number;
+}
+
+const LEVELS: ComplianceLevel[] = ['UNSPECIFIED', 'INFORMATIONAL', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
+const SEVERITY_RANK: Record<string, number> = { unknown: 0, none: 1, low: 2, medium: 3, high: 4, critical: 5 };
+const SEVERITY_BY_RANK = ['unknown', 'none', 'low', 'medium', 'high', 'critical'];
+
+export function emptyCounts(): StateCounts {
+  return Object.fromEntries(PATCH_STATES.map((s) => [s, 0])) as StateCounts;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+function parseList(text: string): string[] {
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function escapeLike(term: string): string {
+  return term.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/** A `*` pattern as a LIKE pattern (other wildcards escaped). */
+export function likeOf(pattern: string): string {
+  return escapeLike(pattern).replace(/\*/g, '%');
+}
+
+function countsOf(row: Pick<Selectable<NodeComplianceTable>, (typeof COUNT_COLUMNS)[number]>): StateCounts {
+  const c = emptyCounts();
+  for (const s of PATCH_STATES) c[s] = Number(row[COUNT_COLUMN_OF[s]]);
+  return c;
+}
+
+function toCompliance(r: Selectable<NodeComplianceTable>): NodeComplianceRecord {
+  return {
+    nodeId: r.node_id,
+    accountId: r.account_id,
+    operatingSystem: r.operating_system,
+    osId: r.os_id,
+    patchGroup: r.patch_group,
+    status: r.status as ComplianceStatus,
+    complianceLevel: r.compliance_level as ComplianceLevel | null,
+    severity: r.severity,
+    counts: countsOf(r),
+    criticalNonCompliant: Number(r.critical_non_compliant),
+    securityNonCompliant: Number(r.security_non_compliant),
+    otherNonCompliant: Number(r.other_non_compliant),
+    overdue: Number(r.overdue),
+    nextDueAt: r.next_due_at,
+    baselineId: r.baseline_id,
+    baselineSource: r.baseline_source,
+    baselineReason: r.baseline_reason,
+    baselineVersion: r.baseline_version === null ? null : Number(r.baseline_version),
+    snapshotId: r.snapshot_id,
+    operation: r.operation as ComplianceOperation,
+    commandId: r.command_id,
+    evaluatedAt: r.evaluated_at,
+    inventoryRevision: Number(r.inventory_revision),
+    stale: Number(r.stale) === 1,
+    reason: r.reason,
+  };
+}
+
+function complianceRow(c: NodeComplianceRecord): NodeComplianceTable {
+  const row = {
+    node_id: c.nodeId,
+    account_id: c.accountId,
+    operating_system: c.operatingSystem,
+    os_id: c.osId,
+    patch_group: c.patchGroup,
+    status: c.status,
+    compliance_level: c.complianceLevel,
+    severity: c.severity,
+    critical_non_compliant: c.criticalNonCompliant,
+    security_non_compliant: c.securityNonCompliant,
+    other_non_compliant: c.otherNonCompliant,
+    overdue: c.overdue,
+    next_due_at: c.nextDueAt,
+    baseline_id: c.baselineId,
+    baseline_source: c.baselineSource,
+    baseline_reason: c.baselineReason,
+    baseline_version: c.baselineVersion,
+    snapshot_id: c.snapshotId,
+    operation: c.operation,
+    command_id: c.commandId,
+    evaluated_at: c.evaluatedAt,
+    inventory_revision: c.inventoryRevision,
+    stale: c.stale ? 1 : 0,
+    reason: c.reason,
+  } as NodeComplianceTable;
+  for (const s of PATCH_STATES) row[COUNT_COLUMN_OF[s]] = c.counts[s];
+  return row;
+}
+
+function stateRow(nodeId: string, accountId: string, s: PatchStateRecord, now: string): NodePatchStatesTable {
+  return {
+    node_id: nodeId,
+    account_id: accountId,
+    name: s.name,
+    arch: s.arch,
+    state: s.state,
+    installed_version: s.installedVersion,
+    candidate_version: s.candidateVersion,
+    approved_version: s.approvedVersion,
+    approved_at: s.approvedAt,
+    compliance_level: s.complianceLevel,
+    severity: s.severity,
+    classification: s.classification,
+    security: s.security ? 1 : 0,
+    cves: JSON.stringify(s.cves),
+    advisory_ids: JSON.stringify(s.advisoryIds),
+    release_date: s.releaseDate,
+    failed_at: s.failedAt,
+    failure_message: s.failureMessage,
+    pending_reboot_since: s.pendingRebootSince,
+    due_at: s.dueAt,
+    overdue: s.overdue ? 1 : 0,
+    reason: s.reason,
+    updated_at: now,
+  };
+}
+
+function toState(r: Selectable<NodePatchStatesTable>): StoredPatchState {
+  return {
+    nodeId: r.node_id,
+    accountId: r.account_id,
+    name: r.name,
+    arch: r.arch,
+    state: r.state as PatchState,
+    installedVersion: r.installed_version,
+    candidateVersion: r.candidate_version,
+    approvedVersion: r.approved_version,
+    approvedAt: r.approved_at,
+    complianceLevel: r.compliance_level as ComplianceLevel,
+    severity: r.severity,
+    classification: r.classification,
+    security: Number(r.security) === 1,
+    cves: parseList(r.cves),
+    advisoryIds: parseList(r.advisory_ids),
+    releaseDate: r.release_date,
+    failedAt: r.failed_at,
+    failureMessage: r.failure_message,
+    pendingRebootSince: r.pending_reboot_since,
+    dueAt: r.due_at,
+    overdue: Number(r.overdue) === 1,
+    reason: r.reason,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toHistory(r: Selectable<ComplianceHistoryTable>): HistoryRecord {
+  return {
+    id: r.id,
+    nodeId: r.node_id,
+    accountId: r.account_id,
+    at: r.at,
+    operation: r.operation as ComplianceOperation,
+    commandId: r.command_id,
+    baselineId: r.baseline_id,
+    baselineVersion: r.baseline_version === null ? null : Number(r.baseline_version),
+    baselineSource: r.baseline_source,
+    snapshotId: r.snapshot_id,
+    status: r.status as ComplianceStatus,
+    complianceLevel: r.compliance_level as ComplianceLevel | null,
+    severity: r.severity,
+    counts: { ...emptyCounts(), ...(JSON.parse(r.counts) as Partial<StateCounts>) },
+    overdue: Number(r.overdue),
+    missing: parseList(r.missing),
+    failed: parseList(r.failed),
+    reason: r.reason,
+  };
+}
+
+/** `excluded.<column>` for every column of node_compliance but the key (the upsert's update). */
+const EXCLUDED_COMPLIANCE = Object.fromEntries(
+  Object.keys(complianceRow({ nodeId: '', accountId: '', counts: emptyCounts() } as NodeComplianceRecord))
+    .filter((c) => c !== 'node_id')
+    .map((c) => [c, sql.ref(`excluded.${c}`)]),
+) as { [K in Exclude<keyof NodeComplianceTable, 'node_id'>]: RawBuilder<NodeComplianceTable[K]> };
+
+/** `sum(case when <cond> then 1 else 0 end)` as a number on both databases. */
+function countWhen(cond: Expression<SqlBool>) {
+  return sql<number>`sum(case when ${cond} then 1 else 0 end)`;
+}
+
+/**
+ * Compliance: current per-patch states and node compliance (bulk reads and writes for the
+ * evaluation), the append-only history, the daily trend, first-seen times of candidate versions,
+ * SLA settings, and the report queries (aggregate SQL over node_compliance, patch-centric queries).
+ */
+export class ComplianceRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  // ---- evaluation reads -------------------------------------------------------------------
+
+  /** The stored states of these nodes (the memory of INSTALLED, FAILED and pending reboot). */
+  async priorStates(nodeIds: readonly string[]): Promise<Map<string, PriorPatchState[]>> {
+    const out = new Map<string, PriorPatchState[]>();
+    for (const part of chunks(nodeIds, CHUNK)) {
+      const rows = await this.db.selectFrom('node_patch_states').selectAll().where('node_id', 'in', part).execute();
+      for (const r of rows) {
+        const s = toState(r);
+        const list = out.get(r.node_id) ?? [];
+        list.push({
+          name: s.name,
+          arch: s.arch,
+          state: s.state,
+          approvedVersion: s.approvedVersion,
+          approvedAt: s.approvedAt,
+          complianceLevel: s.complianceLevel,
+          severity: s.severity,
+          classification: s.classification,
+          security: s.security,
+          cves: s.cves,
+          advisoryIds: s.advisoryIds,
+          failedAt: s.failedAt,
+          failureMessage: s.failureMessage,
+          pendingRebootSince: s.pendingRebootSince,
+        });
+        out.set(r.node_id, list);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Installed packages of these nodes whose name is one of `names` or matches one of the `*`
+   * patterns (LIKE with the other wildcards escaped); `all` reads every package.
+   */
+  async installedPackages(nodeIds: readonly string[], which: { names: readonly string[]; patterns: readonly string[] } | 'all'): Promise<Map<string, InstalledPackageFact[]>> {
+    const out = new Map<string, InstalledPackageFact[]>();
+    const add = (rows: { node_id: string; name: string; arch: string; version: string }[]): void => {
+      for (const r of rows) {
+        const list = out.get(r.node_id) ?? [];
+        list.push({ name: r.name, arch: r.arch, version: r.version });
+        out.set(r.node_id, list);
+      }
+    };
+    for (const part of chunks(nodeIds, CHUNK)) {
+      const base = this.db.selectFrom('node_packages').select(['node_id', 'name', 'arch', 'version']).where('node_id', 'in', part);
+      if (which === 'all') {
+        add(await base.execute());
+        continue;
+      }
+      for (const names of chunks([...new Set(which.names)], NAME_CHUNK)) add(await base.where('name', 'in', names).execute());
+      const patterns = [...new Set(which.patterns)];
+      if (patterns.length > 0) {
+        const exact = new Set(which.names);
+        const rows = await base.where((eb) => eb.or(patterns.map((p) => sql<SqlBool>`${sql.ref('name')} like ${likeOf(p)} escape '\\'`))).execute();
+        add(rows.filter((r) => !exact.has(r.name)));
+      }
+    }
+    return out;
+  }
+
+  /** The source package (and its version) of installed packages with these names, per node and `name\u0000arch`. */
+  async sourcesOf(nodeIds: readonly string[], names: readonly string[]): Promise<Map<string, Map<string, { sourceName: string; sourceVersion: string }>>> {
+    const out = new Map<string, Map<string, { sourceName: string; sourceVersion: string }>>();
+    for (const part of chunks(nodeIds, CHUNK)) {
+      for (const nameChunk of chunks([...new Set(names)], NAME_CHUNK)) {
+        const rows = await this.db
+          .selectFrom('node_packages')
+          .select(['node_id', 'name', 'arch', 'source_name', 'source_version'])
+          .where('node_id', 'in', part)
+          .where('name', 'in', nameChunk)
+          .execute();
+        for (const r of rows) {
+          const m = out.get(r.node_id) ?? new Map<string, { sourceName: string; sourceVersion: string }>();
+          m.set(`${r.name}\u0000${r.arch}`, { sourceName: r.source_name, sourceVersion: r.source_version });
+          out.set(r.node_id, m);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** A cheap fingerprint of the imported advisories (count and last import): cached indexes are rebuilt when it changes. */
+  async advisoryStamp(): Promise<string> {
+    const r = await this.db
+      .selectFrom('advisories')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('imported_at').as('at'), eb.fn.max('modified').as('modified')])
+      .executeTakeFirst();
+    return `${Number(r?.n ?? 0)}|${String(r?.at ?? '')}|${String(r?.modified ?? '')}`;
+  }
+
+  /** When the server first saw each (node, name, arch, version); missing keys are recorded as first seen `now`. */
+  async firstSeen(keys: readonly { nodeId: string; name: string; arch: string; version: string }[], now: string): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const key = (k: { nodeId: string; name: string; arch: string; version: string }): string => `${k.nodeId}\u0000${k.name}\u0000${k.arch}\u0000${k.version}`;
+    const nodeIds = [...new Set(keys.map((k) => k.nodeId))];
+    for (const part of chunks(nodeIds, CHUNK)) {
+      const rows = await this.db.selectFrom('update_first_seen').selectAll().where('node_id', 'in', part).execute();
+      for (const r of rows) out.set(key({ nodeId: r.node_id, name: r.name, arch: r.arch, version: r.version }), r.first_seen_at);
+    }
+    const missing = new Map<string, { node_id: string; name: string; arch: string; version: string; first_seen_at: string }>();
+    for (const k of keys) {
+      const id = key(k);
+      if (out.has(id) || missing.has(id)) continue;
+      missing.set(id, { node_id: k.nodeId, name: k.name, arch: k.arch, version: k.version, first_seen_at: now });
+    }
+    for (const part of chunks([...missing.values()], INSERT_CHUNK)) {
+      await this.db
+        .insertInto('update_first_seen')
+        .values(part)
+        .onConflict((oc) => oc.columns(['node_id', 'name', 'arch', 'version']).doNothing())
+        .execute();
+    }
+    for (const [id, row] of missing) out.set(id, row.first_seen_at);
+    return out;
+  }
+
+  /** Current compliance rows of these nodes. */
+  async currentOf(nodeIds: readonly string[]): Promise<Map<string, NodeComplianceRecord>> {
+    const out = new Map<string, NodeComplianceRecord>();
+    for (const part of chunks(nodeIds, CHUNK)) {
+      for (const r of await this.db.selectFrom('node_compliance').selectAll().where('node_id', 'in', part).execute()) out.set(r.node_id, toCompliance(r));
+    }
+    return out;
+  }
+
+  // ---- evaluation writes ------------------------------------------------------------------
+
+  /** Replaces the per-patch states of these nodes (nodes absent from `states` end with none). Run in a transaction. */
+  async replaceStates(entries: readonly { nodeId: string; accountId: string; states: readonly PatchStateRecord[] }[], now: string): Promise<void> {
+    for (const part of chunks(entries.map((e) => e.nodeId), CHUNK)) await this.db.deleteFrom('node_patch_states').where('node_id', 'in', part).execute();
+    const rows: NodePatchStatesTable[] = [];
+    for (const e of entries) for (const s of e.states) if (s.state !== 'INSTALLED_OTHER') rows.push(stateRow(e.nodeId, e.accountId, s, now));
+    for (const part of chunks(rows, INSERT_CHUNK)) await this.db.insertInto('node_patch_states').values(part).execute();
+  }
+
+  /** Inserts or replaces the current compliance of nodes. */
+  async upsertCompliance(records: readonly NodeComplianceRecord[]): Promise<void> {
+    for (const part of chunks(records, 200)) {
+      const rows = part.map(complianceRow);
+      await this.db
+        .insertInto('node_compliance')
+        .values(rows)
+        .onConflict((oc) =>
+          oc.column('node_id').doUpdateSet(EXCLUDED_COMPLIANCE),
+        )
+        .execute();
+    }
+  }
+
+  async appendHistory(entries: readonly HistoryRecord[]): Promise<void> {
+    const rows: ComplianceHistoryTable[] = entries.map((h) => ({
+      id: h.id,
+      node_id: h.nodeId,
+      account_id: h.accountId,
+      at: h.at,
+      operation: h.operation,
+      command_id: h.commandId,
+      baseline_id: h.baselineId,
+      baseline_version: h.baselineVersion,
+      baseline_source: h.baselineSource,
+      snapshot_id: h.snapshotId,
+      status: h.status,
+      compliance_level: h.complianceLevel,
+      severity: h.severity,
+      counts: JSON.stringify(h.counts),
+      overdue: h.overdue,
+      missing: JSON.stringify(h.missing),
+      failed: JSON.stringify(h.failed),
+      reason: h.reason,
+    }));
+    for (const part of chunks(rows, INSERT_CHUNK)) await this.db.insertInto('compliance_history').values(part).execute();
+  }
+
+  /** Recomputes today's row of the trend for these accounts from the current compliance. */
+  async upsertDaily(day: string, accountIds: readonly string[]): Promise<void> {
+    for (const part of chunks([...new Set(accountIds)], CHUNK)) {
+      const rows = await this.db
+        .selectFrom('node_compliance')
+        .innerJoin('nodes', 'nodes.id', 'node_compliance.node_id')
+        .where('nodes.deregistered_at', 'is', null)
+        .where('node_compliance.account_id', 'in', part)
+        .select((eb) => [
+          'node_compliance.account_id as account_id',
+          countWhen(eb('node_compliance.status', '=', 'COMPLIANT')).as('compliant'),
+          countWhen(eb('node_compliance.status', '=', 'NON_COMPLIANT')).as('non_compliant'),
+          countWhen(eb('node_compliance.status', '=', 'UNKNOWN')).as('unknown'),
+          countWhen(eb('node_compliance.overdue', '>', 0)).as('overdue_nodes'),
+        ])
+        .groupBy('node_compliance.account_id')
+        .execute();
+      const values = part.map((accountId) => {
+        const r = rows.find((x) => x.account_id === accountId);
+        return { day, account_id: accountId, compliant: Number(r?.compliant ?? 0), non_compliant: Number(r?.non_compliant ?? 0), unknown: Number(r?.unknown ?? 0), overdue_nodes: Number(r?.overdue_nodes ?? 0) };
+      });
+      if (values.length === 0) continue;
+      await this.db
+        .insertInto('compliance_daily')
+        .values(values)
+        .onConflict((oc) =>
+          oc.columns(['day', 'account_id']).doUpdateSet((eb) => ({
+            compliant: eb.ref('excluded.compliant'),
+            non_compliant: eb.ref('excluded.non_compliant'),
+            unknown: eb.ref('excluded.unknown'),
+            overdue_nodes: eb.ref('excluded.overdue_nodes'),
+          })),
+        )
+        .execute();
+    }
+  }
+
+  /** Marks the compliance of the accounts' nodes (or all) stale; the compliance job re-evaluates them. */
+  async markStale(scope: { accountIds: readonly string[] } | { nodeIds: readonly string[] } | 'all'): Promise<number> {
+    if (scope === 'all') return Number((await this.db.updateTable('node_compliance').set({ stale: 1 }).where('stale', '=', 0).executeTakeFirst()).numUpdatedRows);
+    let n = 0;
+    const [column, ids] = 'accountIds' in scope ? (['account_id', scope.accountIds] as const) : (['node_id', scope.nodeIds] as const);
+    for (const part of chunks([...new Set(ids)], CHUNK)) {
+      n += Number((await this.db.updateTable('node_compliance').set({ stale: 1 }).where(column, 'in', part).where('stale', '=', 0).executeTakeFirst()).numUpdatedRows);
+    }
+    return n;
+  }
+
+  /** Marks stale the nodes whose earliest due date has passed but that do not count it overdue yet. */
+  async markDueStale(now: string): Promise<number> {
+    const res = await this.db.updateTable('node_compliance').set({ stale: 1 }).where('stale', '=', 0).where('next_due_at', '<=', now).executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  /** Up to `limit` stale nodes, plus registered nodes with an inventory but no compliance row yet. */
+  async staleNodeIds(limit: number): Promise<string[]> {
+    const stale = await this.db
+      .selectFrom('node_compliance')
+      .innerJoin('nodes', 'nodes.id', 'node_compliance.node_id')
+      .select('node_compliance.node_id as id')
+      .where('node_compliance.stale', '=', 1)
+      .where('nodes.deregistered_at', 'is', null)
+      .orderBy('node_compliance.node_id')
+      .limit(limit)
+      .execute();
+    const left = limit - stale.length;
+    const fresh =
+      left <= 0
+        ? []
+        : await this.db
+            .selectFrom('nodes')
+            .select('nodes.id as id')
+            .where('nodes.deregistered_at', 'is', null)
+            .where('nodes.inventory_revision', '>', 0)
+            .where((eb) => eb.not(eb.exists(eb.selectFrom('node_compliance').select('node_compliance.node_id').whereRef('node_compliance.node_id', '=', 'nodes.id'))))
+            .orderBy('nodes.id')
+            .limit(left)
+            .execute();
+    return [...stale, ...fresh].map((r) => r.id);
+  }
+
+  /** Every registered node id (for a whole-fleet evaluation). */
+  async registeredNodeIds(): Promise<string[]> {
+    return (await this.db.selectFrom('nodes').select('id').where('deregistered_at', 'is', null).orderBy('id').execute()).map((r) => r.id);
+  }
+
+  // ---- settings -----------------------------------------------------------------------------
+
+  async getSla(organizationId: string): Promise<{ sla: SlaDays; updatedAt: string | null } | undefined> {
+    const r = await this.db.selectFrom('compliance_settings').selectAll().where('organization_id', '=', organizationId).executeTakeFirst();
+    if (r === undefined) return undefined;
+    const sla: SlaDays = {};
+    if (r.sla_critical !== null) sla.critical = Number(r.sla_critical);
+    if (r.sla_high !== null) sla.high = Number(r.sla_high);
+    if (r.sla_medium !== null) sla.medium = Number(r.sla_medium);
+    if (r.sla_low !== null) sla.low = Number(r.sla_low);
+    return { sla, updatedAt: r.updated_at };
+  }
+
+  async putSla(organizationId: string, sla: SlaDays, now: string, by: string | null): Promise<void> {
+    const values = {
+      organization_id: organizationId,
+      sla_critical: sla.critical ?? null,
+      sla_high: sla.high ?? null,
+      sla_medium: sla.medium ?? null,
+      sla_low: sla.low ?? null,
+      updated_at: now,
+      updated_by: by,
+    };
+    await this.db
+      .insertInto('compliance_settings')
+      .values(values)
+      .onConflict((oc) => oc.column('organization_id').doUpdateSet({ sla_critical: values.sla_critical, sla_high: values.sla_high, sla_medium: values.sla_medium, sla_low: values.sla_low, updated_at: now, updated_by: by }))
+      .execute();
+  }
+
+  // ---- reports ------------------------------------------------------------------------------
+
+  private scoped<Q extends { where: (...args: never[]) => Q }>(q: Q, scope: ComplianceScope, column: string): Q {
+    let out = q as unknown as { where: (a: unknown, b?: unknown, c?: unknown) => unknown };
+    if (scope.accounts !== 'all') out = (scope.accounts.length === 0 ? out.where(sql<boolean>`1 = 0`) : out.where(column, 'in', scope.accounts)) as typeof out;
+    if (scope.accountId !== undefined) out = out.where(column, '=', scope.accountId) as typeof out;
+    return out as unknown as Q;
+  }
+
+  /** The fleet summary: one aggregate query over node_compliance (registered nodes only). */
+  async summary(scope: ComplianceScope, groupBy: SummaryGroupBy): Promise<SummaryRow[]> {
+    const groupColumn = {
+      account: 'node_compliance.account_id',
+      os: 'node_compliance.operating_system',
+      severity: 'node_compliance.severity',
+      patchGroup: 'node_compliance.patch_group',
+      status: 'node_compliance.status',
+    }[groupBy];
+    const key = groupBy === 'os' ? sql<string | null>`coalesce(${sql.ref('node_compliance.operating_system')}, ${sql.ref('node_compliance.os_id')})` : sql<string | null>`${sql.ref(groupColumn)}`;
+    let q = this.db
+      .selectFrom('node_compliance')
+      .innerJoin('nodes', 'nodes.id', 'node_compliance.node_id')
+      .where('nodes.deregistered_at', 'is', null)
+      .select((eb) => [
+        key.as('key'),
+        eb.fn.countAll<number>().as('nodes'),
+        countWhen(eb('node_compliance.status', '=', 'COMPLIANT')).as('compliant'),
+        countWhen(eb('node_compliance.status', '=', 'NON_COMPLIANT')).as('non_compliant'),
+        countWhen(eb('node_compliance.status', '=', 'UNKNOWN')).as('unknown'),
+        ...LEVELS.map((l) => countWhen(eb.and([eb('node_compliance.status', '=', 'NON_COMPLIANT'), eb('node_compliance.compliance_level', '=', l)])).as(`level_${l}`)),
+        ...COUNT_COLUMNS.map((c) => eb.fn.sum<number>(`node_compliance.${c}`).as(`sum_${c}`)),
+        eb.fn.sum<number>('node_compliance.overdue').as('overdue_patches'),
+        countWhen(eb('node_compliance.overdue', '>', 0)).as('overdue_nodes'),
+        countWhen(eb('node_compliance.stale', '=', 1)).as('stale_nodes'),
+      ])
+      .groupBy(key)
+      .orderBy(key);
+    q = this.scoped(q, scope, 'node_compliance.account_id');
+    const rows = (await q.execute()) as Record<string, unknown>[];
+    return rows.map((r) => {
+      const patches = emptyCounts();
+      for (const s of PATCH_STATES) patches[s] = Number(r[`sum_${COUNT_COLUMN_OF[s]}`] ?? 0);
+      return {
+        key: (r['key'] as string | null) ?? null,
+        nodes: Number(r['nodes']),
+        compliant: Number(r['compliant'] ?? 0),
+        nonCompliant: Number(r['non_compliant'] ?? 0),
+        unknown: Number(r['unknown'] ?? 0),
+        byComplianceLevel: Object.fromEntries(LEVELS.map((l) => [l, Number(r[`level_${l}`] ?? 0)])) as Record<ComplianceLevel, number>,
+        patches,
+        overduePatches: Number(r['overdue_patches'] ?? 0),
+        overdueNodes: Number(r['overdue_nodes'] ?? 0),
+        staleNodes: Number(r['stale_nodes'] ?? 0),
+      };
+    });
+  }
+
+  private nodesQuery(filter: NodeComplianceFilter) {
+    let q = this.db
+      .selectFrom('node_compliance')
+      .innerJoin('nodes', 'nodes.id', 'node_compliance.node_id')
+      .where('nodes.deregistered_at', 'is', null)
+      .selectAll('node_compliance')
+      .select(['nodes.hostname as hostname', 'nodes.os_version as os_version', 'nodes.agent_version as agent_version']);
+    q = this.scoped(q, filter, 'node_compliance.account_id');
+    if (filter.status !== undefined) q = q.where('node_compliance.status', '=', filter.status);
+    if (filter.complianceLevel !== undefined) q = q.where('node_compliance.compliance_level', '=', filter.complianceLevel);
+    if (filter.severity !== undefined) q = q.where('node_compliance.severity', '=', filter.severity);
+    if (filter.os !== undefined) {
+      const os = filter.os;
+      q = q.where((eb) => eb.or([eb('node_compliance.operating_system', '=', os.toUpperCase()), eb('node_compliance.os_id', '=', os.toLowerCase())]));
+    }
+    if (filter.patchGroup !== undefined) q = q.where('node_compliance.patch_group', '=', filter.patchGroup);
+    if (filter.overdue !== undefined) q = q.where('node_compliance.overdue', filter.overdue ? '>' : '=', 0);
+    if (filter.q !== undefined) q = q.where(containsIgnoreCase('nodes.hostname', filter.q));
+    return q;
+  }
+
+  async listNodes(filter: NodeComplianceFilter, page: PageRequest): Promise<Page<NodeComplianceView>> {
+    return fetchPage(
+      this.nodesQuery(filter),
+      page,
+      {
+        hostname: 'nodes.hostname',
+        status: 'node_compliance.status',
+        severity: 'node_compliance.severity',
+        missing: 'node_compliance.missing',
+        overdue: 'node_compliance.overdue',
+        evaluatedAt: 'node_compliance.evaluated_at',
+      },
+      'node_compliance.node_id',
+      (r) => ({ ...toCompliance(r), hostname: r.hostname, osVersion: r.os_version, agentVersion: r.agent_version }),
+    );
+  }
+
+  async getNode(nodeId: string): Promise<NodeComplianceRecord | undefined> {
+    const r = await this.db.selectFrom('node_compliance').selectAll().where('node_id', '=', nodeId).executeTakeFirst();
+    return r === undefined ? undefined : toCompliance(r);
+  }
+
+  private patchesQuery(filter: PatchFilter) {
+    let q = this.db
+      .selectFrom('node_patch_states')
+      .innerJoin('nodes', 'nodes.id', 'node_patch_states.node_id')
+      .where('nodes.deregistered_at', 'is', null)
+      .selectAll('node_patch_states')
+      .select('nodes.hostname as hostname');
+    q = this.scoped(q, filter, 'node_patch_states.account_id');
+    if (filter.nodeId !== undefined) q = q.where('node_patch_states.node_id', '=', filter.nodeId);
+    if (filter.name !== undefined) q = q.where('node_patch_states.name', '=', filter.name);
+    if (filter.state !== undefined) q = q.where('node_patch_states.state', '=', filter.state);
+    if (filter.overdue !== undefined) q = q.where('node_patch_states.overdue', '=', filter.overdue ? 1 : 0);
+    if (filter.cve !== undefined) {
+      const needle = `%${escapeLike(JSON.stringify(filter.cve.toUpperCase()))}%`;
+      q = q.where((eb) =>
+        eb.or([sql<SqlBool>`upper(${sql.ref('node_patch_states.cves')}) like ${needle} escape '\\'`, sql<SqlBool>`upper(${sql.ref('node_patch_states.advisory_ids')}) like ${needle} escape '\\'`]),
+      );
+    }
+    return q;
+  }
+
+  /** Per-patch rows (node × patch) with the node's hostname. */
+  async listPatches(filter: PatchFilter, page: PageRequest): Promise<Page<PatchStateView>> {
+    return fetchPage(
+      this.patchesQuery(filter),
+      page,
+      { name: 'node_patch_states.name', hostname: 'nodes.hostname', state: 'node_patch_states.state', severity: 'node_patch_states.severity', dueAt: 'node_patch_states.due_at' },
+      'node_patch_states.node_id',
+      (r) => ({ ...toState(r), hostname: r.hostname }),
+    );
+  }
+
+  /** Per package name: nodes by state, highest severity and level, CVEs, overdue count. */
+  async patchSummary(filter: PatchFilter, page: PageRequest): Promise<Page<PatchSummaryRow>> {
+    const sevRank = sql<number>`max(case ${sql.ref('node_patch_states.severity')} when 'critical' then 5 when 'high' then 4 when 'medium' then 3 when 'low' then 2 when 'none' then 1 else 0 end)`;
+    const levelRank = sql<number>`max(case ${sql.ref('node_patch_states.compliance_level')} when 'CRITICAL' then 5 when 'HIGH' then 4 when 'MEDIUM' then 3 when 'LOW' then 2 when 'INFORMATIONAL' then 1 else 0 end)`;
+    const base = this.patchesQuery(filter)
+      .clearSelect()
+      .select((eb) => [
+        'node_patch_states.name as name',
+        eb.fn.count<number>('node_patch_states.node_id').distinct().as('nodes'),
+        ...PATCH_STATES.map((s) => countWhen(eb('node_patch_states.state', '=', s)).as(`state_${s}`)),
+        sevRank.as('severity_rank'),
+        levelRank.as('level_rank'),
+        countWhen(eb('node_patch_states.overdue', '=', 1)).as('overdue'),
+        eb.fn.min('node_patch_states.due_at').as('next_due_at'),
+      ])
+      .groupBy('node_patch_states.name');
+    const sortColumns: Record<string, string> = { name: 'name', nodes: 'nodes', missing: 'state_MISSING', severity: 'severity_rank', overdue: 'overdue' };
+    const desc = page.sort.startsWith('-');
+    const column = sortColumns[desc ? page.sort.slice(1) : page.sort];
+    if (column === undefined) throw new Error(`No sort column for "${page.sort}"`);
+    const totalRow = await this.db
+      .selectFrom(base.as('g'))
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst();
+    const dir = desc ? 'desc' : 'asc';
+    const rows = (await this.db
+      .selectFrom(base.as('g'))
+      .selectAll()
+      .orderBy(sql.ref(column), dir)
+      .orderBy(sql.ref('name'), 'asc')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute()) as Record<string, unknown>[];
+    const names = rows.map((r) => String(r['name']));
+    const cves = new Map<string, Set<string>>();
+    for (const part of chunks(names, NAME_CHUNK)) {
+      const cveRows = await this.patchesQuery(filter).clearSelect().select(['node_patch_states.name as name', 'node_patch_states.cves as cves']).distinct().where('node_patch_states.name', 'in', part).execute();
+      for (const r of cveRows) {
+        const set = cves.get(r.name) ?? new Set<string>();
+        for (const c of parseList(r.cves)) set.add(c);
+        cves.set(r.name, set);
+      }
+    }
+    return {
+      items: rows.map((r) => {
+        const byState = emptyCounts();
+        for (const s of PATCH_STATES) byState[s] = Number(r[`state_${s}`] ?? 0);
+        const name = String(r['name']);
+        return {
+          name,
+          nodes: Number(r['nodes']),
+          byState,
+          highestSeverity: SEVERITY_BY_RANK[Number(r['severity_rank'] ?? 0)] ?? 'unknown',
+          highestComplianceLevel: LEVELS[Number(r['level_rank'] ?? 0)] ?? 'UNSPECIFIED',
+          cves: [...(cves.get(name) ?? [])].sort(),
+          overdue: Number(r['overdue'] ?? 0),
+          nextDueAt: (r['next_due_at'] as string | null) ?? null,
+        };
+      }),
+      total: Number(totalRow?.n ?? 0),
+      limit: page.limit,
+      offset: page.offset,
+    };
+  }
+
+  async history(nodeId: string, page: PageRequest): Promise<Page<HistoryRecord>> {
+    const q = this.db.selectFrom('compliance_history').selectAll().where('node_id', '=', nodeId);
+    return fetchPage(q, page, { at: 'at' }, 'id', toHistory);
+  }
+
+  /** The daily series since `since` (YYYY-MM-DD), summed over the scope's accounts. */
+  async trend(scope: ComplianceScope, since: string): Promise<TrendPoint[]> {
+    let q = this.db
+      .selectFrom('compliance_daily')
+      .where('day', '>=', since)
+      .select((eb) => [
+        'day',
+        eb.fn.sum<number>('compliant').as('compliant'),
+        eb.fn.sum<number>('non_compliant').as('non_compliant'),
+        eb.fn.sum<number>('unknown').as('unknown'),
+        eb.fn.sum<number>('overdue_nodes').as('overdue_nodes'),
+      ])
+      .groupBy('day')
+      .orderBy('day');
+    q = this.scoped(q, scope, 'account_id');
+    return (await q.execute()).map((r) => ({
+      day: r.day,
+      compliant: Number(r.compliant ?? 0),
+      nonCompliant: Number(r.non_compliant ?? 0),
+      unknown: Number(r.unknown ?? 0),
+      overdueNodes: Number(r.overdue_nodes ?? 0),
+    }));
+  }
+}
+
+/** The rank of a severity word (unknown lowest), for "highest severity" comparisons. */
+export function severityRank(severity: string | null | undefined): number {
+  return SEVERITY_RANK[severity ?? 'unknown'] ?? 0;
+}
