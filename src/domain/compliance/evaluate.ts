@@ -64,13 +64,17 @@ export function evaluateNode(input: NodeEvaluationInput): NodeComplianceResult {
   for (const p of input.prior) prior.set(key(p.name, p.arch), p);
   const outcomes = new Map<string, InstallFacts['outcomes'][number]>();
   for (const o of input.install?.outcomes ?? []) outcomes.set(key(o.name, o.arch), o);
-  const installed = new Map<string, string>();
-  for (const i of input.installed) installed.set(key(i.name, i.arch), i.version);
   const updated = new Set<string>();
-  for (const u of input.updates) {
-    updated.add(key(u.name, u.arch));
-    if (!installed.has(key(u.name, u.arch))) installed.set(key(u.name, u.arch), u.installedVersion);
-  }
+  for (const u of input.updates) updated.add(key(u.name, u.arch));
+  // (name, arch) of every installed package: only built when something not installed may need reporting.
+  let installedKeys: Set<string> | undefined;
+  const isInstalled = (k: string): boolean => {
+    if (installedKeys === undefined) {
+      installedKeys = new Set(updated);
+      for (const i of input.installed) installedKeys.add(key(i.name, i.arch));
+    }
+    return installedKeys.has(k);
+  };
   const drafts: Draft[] = [];
 
   // 1. Pending updates.
@@ -123,10 +127,19 @@ export function evaluateNode(input: NodeEvaluationInput): NodeComplianceResult {
 
   // 2. Installed packages without a pending update.
   const approvedPackagePatterns = compiledListsOf(rules).approved.filter((p) => p.kind === 'package');
+  const rejectsInstalled = block && compiledListsOf(rules).rejected.length > 0;
+  // Names with a prior state or an install outcome; without lists, other packages can only be INSTALLED_OTHER.
+  const remembered = new Set<string>();
+  for (const p of input.prior) remembered.add(p.name);
+  for (const o of outcomes.values()) remembered.add(o.name);
+  const listsApply = rejectsInstalled || approvedPackagePatterns.length > 0;
   for (const pkg of input.installed) {
+    if (!listsApply && !remembered.has(pkg.name)) continue; // fast path: INSTALLED_OTHER, counted only
     const k = key(pkg.name, pkg.arch);
     if (updated.has(k)) continue;
-    const p = prior.get(k);
+    const p = prior.size > 0 ? prior.get(k) : undefined;
+    const rejected = rejectsInstalled ? rejectedMatch(rules, pkg) : undefined;
+    if (rejected === undefined && p === undefined && approvedPackagePatterns.length === 0 && !outcomes.has(k)) continue;
     const fromPrior = {
       severity: p?.severity ?? 'unknown',
       classification: p?.classification ?? '',
@@ -135,7 +148,6 @@ export function evaluateNode(input: NodeEvaluationInput): NodeComplianceResult {
       advisoryIds: p?.advisoryIds ?? [],
     };
     const base = { name: pkg.name, arch: pkg.arch, installedVersion: pkg.version, candidateVersion: null, releaseDate: null, failedAt: null, failureMessage: null, ...fromPrior };
-    const rejected = block ? rejectedMatch(rules, pkg) : undefined;
     if (rejected !== undefined) {
       drafts.push({ ...base, state: 'INSTALLED_REJECTED', approvedVersion: null, approvedAt: null, complianceLevel: 'UNSPECIFIED', pendingRebootSince: null, reason: `installed ${pkg.version} is on the rejected list ("${rejected.text}") and rejectedPatchesAction is BLOCK` });
       continue;
@@ -193,7 +205,7 @@ export function evaluateNode(input: NodeEvaluationInput): NodeComplianceResult {
   const seen = new Set(drafts.map((d) => key(d.name, d.arch)));
   for (const p of input.prior) {
     const k = key(p.name, p.arch);
-    if (p.approvedVersion === null || installed.has(k) || seen.has(k)) continue;
+    if (p.approvedVersion === null || seen.has(k) || isInstalled(k)) continue;
     seen.add(k);
     drafts.push({
       name: p.name,
@@ -216,12 +228,12 @@ export function evaluateNode(input: NodeEvaluationInput): NodeComplianceResult {
       reason: `approved ${p.approvedVersion} but the package is not installed`,
     });
   }
-  const installedNames = new Set([...input.installed.map((i) => i.name), ...input.updates.map((u) => u.name)]);
-  const installedNameArch = new Set(installed.keys());
+  const exactNames = approvedPackagePatterns.filter((pat) => pat.kind === 'package' && !hasWildcard(pat.name) && (pat.arch === null || !hasWildcard(pat.arch)));
+  const installedNames = exactNames.length === 0 ? new Set<string>() : new Set([...input.installed.map((i) => i.name), ...input.updates.map((u) => u.name)]);
   const seenNames = new Set(drafts.map((d) => d.name));
-  for (const pat of approvedPackagePatterns) {
-    if (pat.kind !== 'package' || hasWildcard(pat.name) || (pat.arch !== null && hasWildcard(pat.arch))) continue;
-    const present = pat.arch === null ? installedNames.has(pat.name) : installedNameArch.has(key(pat.name, pat.arch));
+  for (const pat of exactNames) {
+    if (pat.kind !== 'package') continue;
+    const present = pat.arch === null ? installedNames.has(pat.name) : isInstalled(key(pat.name, pat.arch));
     const k = key(pat.name, pat.arch ?? '');
     if (present || seen.has(k) || (pat.arch === null && seenNames.has(pat.name))) continue;
     seen.add(k);
