@@ -6,6 +6,7 @@ import { registerActivationsCommand } from './commands/activations.command.js';
 import { registerAgentCommand } from './commands/agent.command.js';
 import { registerAdvisoriesCommand } from './commands/advisories.command.js';
 import { registerAuditCommand } from './commands/audit.command.js';
+import { registerBaselinesCommand } from './commands/baselines.command.js';
 import { registerCommandsCommand } from './commands/commands.command.js';
 import { registerLoginCommand } from './commands/login.command.js';
 import { registerLogoutCommand } from './commands/logout.command.js';
@@ -59,6 +60,7 @@ else ~/.config/patchwarden/cli.json. Every command has --help; list commands tak
   registerAuditCommand(program, cli);
   registerActivationsCommand(program, cli);
   registerNodesCommand(program, cli);
+  registerBaselinesCommand(program, cli);
   registerCommandsCommand(program, cli);
   registerVersionCommand(program, io);
   registerAdvisoriesCommand(program, io);
