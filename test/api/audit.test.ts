@@ -84,6 +84,13 @@ const SUCCESS: Record<string, (w: World) => Promise<Mutation>> = {
     const user = await fx.user({ prefix: 'changer' });
     return { as: user, method: 'POST', url: '/api/v1/me/password', body: { currentPassword: KNOWN_PASSWORD, newPassword: 'a-brand-new-password' }, targetId: user.id };
   },
+  putComplianceSettings: async ({ t, admin }) => ({
+    as: admin,
+    method: 'PUT',
+    url: '/api/v1/compliance/settings',
+    body: { slaDays: { critical: 5, low: null } },
+    targetId: (await t.db.store.organizations.get())!.id,
+  }),
   updateOrganization: async ({ t, admin }) => ({
     as: admin,
     method: 'PATCH',
@@ -217,6 +224,7 @@ const DENIED: Record<string, (w: World, viewer: Person) => Promise<Omit<Mutation
   registerPatchGroup: async ({ account }) => ({ method: 'PUT', url: `/api/v1/accounts/${account.id}/patch-groups/web/baselines/DEBIAN`, body: { baselineId: 'pb-predefined-debian' }, targetId: account.id, accountId: account.id, status: 403 }),
   deregisterPatchGroup: async ({ account }) => ({ method: 'DELETE', url: `/api/v1/accounts/${account.id}/patch-groups/web/baselines/DEBIAN`, targetId: account.id, accountId: account.id, status: 403 }),
   updateOrganization: async () => ({ method: 'PATCH', url: '/api/v1/organization', body: { name: 'Not yours' }, targetId: '', status: 403 }),
+  putComplianceSettings: async () => ({ method: 'PUT', url: '/api/v1/compliance/settings', body: { slaDays: { high: 1 } }, targetId: '', status: 403 }),
   createAccount: async ({ fx }) => ({ method: 'POST', url: '/api/v1/accounts', body: { name: fx.unique('nope') }, targetId: '', status: 403 }),
   updateAccount: async ({ account }) => ({ method: 'PATCH', url: `/api/v1/accounts/${account.id}`, body: { name: 'renamed-by-viewer' }, targetId: account.id, accountId: account.id, status: 403 }),
   deleteAccount: async ({ account }) => ({ method: 'DELETE', url: `/api/v1/accounts/${account.id}`, targetId: account.id, accountId: account.id, status: 403 }),

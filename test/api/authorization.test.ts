@@ -21,6 +21,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { testDialects } from '../helpers/databases.js';
 import { expectErrorShape, Fixtures, KNOWN_PASSWORD, knownPasswordHash, ROLES, servedRoutes, type Acct, type Person, type Role } from './fixtures.js';
 import { baselineIn, DEBIAN_RULES } from '../baselines/helpers.js';
+import { inventory, pkg, update } from '../nodes/helpers.js';
 
 type Expect = 'allow' | 'redirect' | 401 | 403 | 404 | 409;
 /** Expected outcomes in the order of ROLES: anonymous, org-admin, org-auditor, admin, operator, viewer, no-role. */
@@ -131,6 +132,18 @@ const EXPECTED: Record<string, Partial<Record<Target, Row>>> = {
   getNodeBaseline: { own: READ_OWN, foreign: READ_FOREIGN },
   previewBaseline: { own: READ_OWN, foreign: READ_FOREIGN },
   'previewBaseline#rules': { own: OPERATE_OWN, foreign: MANAGE_FOREIGN },
+  // Compliance reports: any user, over the accounts they can see; SLA settings: org-admin changes them.
+  getComplianceSummary: { '-': ANY_USER },
+  'getComplianceSummary#accountId': { own: READ_OWN, foreign: READ_FOREIGN },
+  listComplianceNodes: { '-': ANY_USER },
+  getNodeCompliance: { own: READ_OWN, foreign: READ_FOREIGN },
+  getNodeComplianceHistory: { own: READ_OWN, foreign: READ_FOREIGN },
+  listCompliancePatches: { '-': ANY_USER },
+  getCompliancePatchSummary: { '-': ANY_USER },
+  getComplianceTrend: { '-': ANY_USER },
+  exportCompliance: { '-': ANY_USER },
+  getComplianceSettings: { '-': ANY_USER },
+  putComplianceSettings: { '-': ORG_ADMIN_ONLY },
   // The agent protocol: anyone with an activation code enrolls; the rest is for node credentials only
   // (the node-credential cells are in the test below the table).
   enrollNode: { '-': PUBLIC },
@@ -193,6 +206,19 @@ const targetUser = (s: Scenario, target: Target) => (target === 'self' ? (s.call
 const targetNode = (s: Scenario, target: Target) => (target === 'foreign' ? s.foreignNode : s.ownNode);
 const targetCommand = (s: Scenario, target: Target) => (target === 'foreign' ? s.foreignCommand : s.ownCommand);
 const PLATFORM = { osId: 'debian', osIdLike: [], version: '12', codename: 'bookworm', prettyName: 'Debian 12', arch: 'amd64', packageManager: 'apt', ecosystem: 'Debian:12' };
+/** Gives both scenario nodes an inventory with a pending security update (named after the account) and evaluates them, once. */
+const evaluatedScenarios = new WeakSet<Scenario>();
+async function evaluated(s: Scenario, t: TestApp): Promise<void> {
+  if (evaluatedScenarios.has(s)) return;
+  evaluatedScenarios.add(s);
+  const now = new Date().toISOString();
+  for (const [account, node] of [[s.own, s.ownNode], [s.foreign, s.foreignNode]] as const) {
+    const name = `pkg-${account.name.toLowerCase()}`;
+    const inv = inventory(`${account.name}-host`, [pkg(name, '1.0-1')], [update(name, '1.0-1', '1.0-2', true)]);
+    await t.db.store.transaction((tx) => tx.nodes.replaceInventory(node.nodeId, inv, now));
+  }
+  await t.services.compliance.evaluateNodes([s.ownNode.nodeId, s.foreignNode.nodeId]);
+}
 const ids = (res: LightMyRequestResponse, key = 'id') => (res.json().items as Record<string, string>[]).map((i) => i[key]).sort();
 
 /** How to call each route, and what must (not) have changed afterwards. */
@@ -722,6 +748,101 @@ const CASES: Record<string, CaseFn> = {
       url: `/api/v1/accounts/${account.id}/patch-groups/db/baselines/DEBIAN`,
       verify: async (_res, allowed) => {
         expect((await t.db.store.baselines.patchGroupsOf(account.id, 'db')).length).toBe(allowed ? 0 : 1);
+      },
+    };
+  },
+  getComplianceSummary: async (s, _target, t) => {
+    await evaluated(s, t);
+    return {
+      method: 'GET',
+      url: '/api/v1/compliance/summary?groupBy=account',
+      verify: async (res, allowed) => {
+        if (!allowed) return;
+        const keys = (res.json().groups as { key: string }[]).map((g) => g.key);
+        if (isOrgRole(s.role)) expect(keys).toEqual(expect.arrayContaining([s.own.id, s.foreign.id]));
+        else if (isAccountRole(s.role)) expect(keys).toEqual([s.own.id]);
+        else expect(keys).toEqual([]);
+      },
+    };
+  },
+  'getComplianceSummary#accountId': async (s, target, t) => {
+    await evaluated(s, t);
+    return { method: 'GET', url: `/api/v1/compliance/summary?groupBy=os&accountId=${targetAccount(s, target).id}` };
+  },
+  listComplianceNodes: async (s, _target, t) => {
+    await evaluated(s, t);
+    return {
+      method: 'GET',
+      url: '/api/v1/compliance/nodes?limit=500',
+      verify: async (res, allowed) => {
+        if (!allowed) return;
+        const seen = ids(res, 'nodeId');
+        if (isOrgRole(s.role)) expect(seen).toEqual(expect.arrayContaining([s.ownNode.nodeId, s.foreignNode.nodeId]));
+        else if (isAccountRole(s.role)) expect(seen).toEqual([s.ownNode.nodeId]);
+        else expect(seen).toEqual([]);
+      },
+    };
+  },
+  getNodeCompliance: async (s, target, t) => {
+    await evaluated(s, t);
+    return {
+      method: 'GET',
+      url: `/api/v1/nodes/${targetNode(s, target).nodeId}/compliance`,
+      verify: async (res, allowed) => {
+        if (allowed) expect(res.json().node).toMatchObject({ nodeId: targetNode(s, target).nodeId, status: 'NON_COMPLIANT' });
+      },
+    };
+  },
+  getNodeComplianceHistory: async (s, target, t) => {
+    await evaluated(s, t);
+    return { method: 'GET', url: `/api/v1/nodes/${targetNode(s, target).nodeId}/compliance/history` };
+  },
+  listCompliancePatches: async (s, _target, t) => {
+    await evaluated(s, t);
+    return {
+      method: 'GET',
+      url: '/api/v1/compliance/patches?cve=CVE-2024-0001&limit=500',
+      verify: async (res, allowed) => {
+        if (!allowed) return;
+        const seen = [...new Set(ids(res, 'nodeId'))];
+        if (isOrgRole(s.role)) expect(seen).toEqual(expect.arrayContaining([s.ownNode.nodeId, s.foreignNode.nodeId]));
+        else if (isAccountRole(s.role)) expect(seen).toEqual([s.ownNode.nodeId]);
+        else expect(seen).toEqual([]);
+      },
+    };
+  },
+  getCompliancePatchSummary: async (s, _target, t) => {
+    await evaluated(s, t);
+    return { method: 'GET', url: '/api/v1/compliance/patches/summary?limit=500' };
+  },
+  getComplianceTrend: async (s, _target, t) => {
+    await evaluated(s, t);
+    return { method: 'GET', url: '/api/v1/compliance/trend?days=7' };
+  },
+  exportCompliance: async (s, _target, t) => {
+    await evaluated(s, t);
+    return {
+      method: 'GET',
+      url: '/api/v1/compliance/export?report=patches&format=csv',
+      verify: async (res, allowed) => {
+        if (!allowed) return;
+        expect(res.headers['content-type']).toMatch(/^text\/csv/);
+        if (isAccountRole(s.role)) expect(res.body).toContain(s.ownNode.nodeId);
+        if (!isOrgRole(s.role)) expect(res.body).not.toContain(s.foreignNode.nodeId);
+      },
+    };
+  },
+  getComplianceSettings: async () => ({ method: 'GET', url: '/api/v1/compliance/settings' }),
+  putComplianceSettings: async (_s, _target, t) => {
+    const days = 1 + Math.floor(Math.random() * 1000);
+    const before = (await t.db.store.compliance.getSla((await t.db.store.organizations.get())!.id))?.sla.low;
+    return {
+      method: 'PUT',
+      url: '/api/v1/compliance/settings',
+      body: { slaDays: { low: days } },
+      verify: async (_res, allowed) => {
+        const after = (await t.db.store.compliance.getSla((await t.db.store.organizations.get())!.id))?.sla.low;
+        expect(after).toBe(allowed ? days : before);
       },
     };
   },
