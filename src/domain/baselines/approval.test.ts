@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalSeverity, evaluatePatch, filterMatches, type PatchCandidate } from './approval.js';
 import type { ApprovalRule, BaselineRules, PatchFilter } from './model.js';
+import { predefinedBaselineFor } from './predefined.js';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const DEBIAN = ['Debian12', 'Debian'];
@@ -260,5 +261,30 @@ describe('evaluatePatch: approved and rejected lists', () => {
     const r = rules({ approvalRules: [rule({ approveAfterDays: 7 })], approvedPatches: ['openssl'] });
     const a = evaluate(r, patch({ releaseDate: '2026-11-01T00:00:00Z', firstSeenAt: '2026-11-02T00:00:00Z' }));
     expect(a.approvedAt).toBe('2026-11-02T00:00:00.000Z');
+  });
+});
+
+describe('evaluatePatch with the predefined baselines', () => {
+  const rocky = ['RockyLinux9.4', 'RockyLinux9', 'RockyLinux'];
+  const rpm = (over: Partial<PatchCandidate>): PatchCandidate =>
+    patch({ arch: 'x86_64', installedVersion: '1:3.0.7-27.el9', candidateVersion: '1:3.0.7-28.el9_4', section: '', priority: '', advisoryIds: ['RLSA-2026:1234'], ...over });
+  // [os, patch, products, now, approved, level]
+  const table: [string, BaselineRules, PatchCandidate, string[], string, boolean, string][] = [
+    ['Debian critical security', predefinedBaselineFor('DEBIAN'), patch({ severity: 'critical' }), DEBIAN, '2026-11-10T09:00:00Z', true, 'CRITICAL'],
+    ['Debian high security', predefinedBaselineFor('DEBIAN'), patch({ severity: 'high' }), DEBIAN, '2026-11-10T09:00:00Z', true, 'HIGH'],
+    ['Debian unknown-severity security', predefinedBaselineFor('DEBIAN'), patch({ severity: 'unknown', priority: '' }), DEBIAN, '2026-11-10T09:00:00Z', true, 'MEDIUM'],
+    ['Debian non-security', predefinedBaselineFor('DEBIAN'), patch({ security: false, classification: 'other' }), DEBIAN, '2026-11-10T09:00:00Z', false, 'UNSPECIFIED'],
+    ['Ubuntu low security', predefinedBaselineFor('UBUNTU'), patch({ severity: 'low' }), ['Ubuntu24.04', 'Ubuntu'], '2026-11-10T09:00:00Z', true, 'MEDIUM'],
+    ['Rocky Security Important after 7 days', predefinedBaselineFor('ROCKY_LINUX'), rpm({ severity: 'high' }), rocky, '2026-11-17T00:00:00Z', true, 'HIGH'],
+    ['Rocky Security Important before 7 days', predefinedBaselineFor('ROCKY_LINUX'), rpm({ severity: 'high' }), rocky, '2026-11-16T23:59:59Z', false, 'UNSPECIFIED'],
+    ['Rocky Security Moderate', predefinedBaselineFor('ROCKY_LINUX'), rpm({ severity: 'medium' }), rocky, '2026-12-17T00:00:00Z', false, 'UNSPECIFIED'],
+    ['Rocky Bugfix', predefinedBaselineFor('ROCKY_LINUX'), rpm({ security: false, classification: 'bugfix', severity: 'unknown' }), rocky, '2026-12-17T00:00:00Z', true, 'LOW'],
+    ['Rocky Enhancement', predefinedBaselineFor('ROCKY_LINUX'), rpm({ security: false, classification: 'enhancement', severity: 'unknown' }), rocky, '2026-12-17T00:00:00Z', false, 'UNSPECIFIED'],
+    ['CentOS undated update, 7 days after first seen', predefinedBaselineFor('CENTOS'), rpm({ security: false, classification: '', severity: 'unknown', releaseDate: null }), ['CentOS9', 'CentOS'], '2026-11-18T00:00:00Z', true, 'LOW'],
+    ['CentOS undated update, 6 days after first seen', predefinedBaselineFor('CENTOS'), rpm({ security: false, classification: '', severity: 'unknown', releaseDate: null }), ['CentOS9', 'CentOS'], '2026-11-17T23:00:00Z', false, 'UNSPECIFIED'],
+  ];
+  it.each(table)('%s', (_name, r, p, products, now, approved, level) => {
+    const a = evaluatePatch(r, p, { now: new Date(now), products });
+    expect({ approved: a.approved, level: a.complianceLevel }).toEqual({ approved, level });
   });
 });

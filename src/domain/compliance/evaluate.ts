@@ -296,7 +296,10 @@ function summarize(drafts: Draft[], input: NodeEvaluationInput): NodeComplianceR
       if (isOverdue) overdue++;
       if (dueAt !== null && (nextDueAt === null || dueAt < nextDueAt)) nextDueAt = dueAt;
     }
-    states.push({ ...d, dueAt, overdue: isOverdue });
+    const record = d as PatchStateRecord; // the draft becomes the record (no copy: thousands per node)
+    record.dueAt = dueAt;
+    record.overdue = isOverdue;
+    states.push(record);
   }
   counts.INSTALLED_OTHER = Math.max(0, input.installedCount - installedStored);
   const compliant = level === null;
