@@ -423,7 +423,7 @@ export class BaselinesService {
     }
     const at = request.at === undefined ? this.deps.clock() : new Date(request.at);
     const applicable = nodes.filter((n) => operatingSystemOf(n.platform) === rules.operatingSystem);
-    const candidates = applicable.length === 0 ? new Map<string, PatchCandidate[]>() : await loadPatchCandidates(this.deps.store, applicable.map((n) => n.id));
+    const candidates = applicable.length === 0 ? new Map<string, PatchCandidate[]>() : await loadPatchCandidates(this.deps.store, applicable.map((n) => n.id), { nodes: applicable, now: this.deps.clock() });
     const totals = { nodes: nodes.length, evaluated: applicable.length, notApplicable: nodes.length - applicable.length, updates: 0, approved: 0, pendingApproval: 0, notApprovedSecurity: 0, rejected: 0 };
     const results: PreviewNode[] = nodes.map((node) => {
       const os = operatingSystemOf(node.platform);
