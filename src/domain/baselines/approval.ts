@@ -139,7 +139,8 @@ export function compiledListsOf(rules: BaselineRules): CompiledLists {
 
 /** The first rejected-list entry matching a package at a version, if any. */
 export function rejectedMatch(rules: BaselineRules, pkg: PackageRef): PatchPattern | undefined {
-  return compiledListsOf(rules).rejected.find((p) => matchesPackage(p, pkg));
+  for (const p of compiledListsOf(rules).rejected) if (matchesPackage(p, pkg)) return p;
+  return undefined;
 }
 
 /** The first approved-list entry matching an update (package pattern on its candidate version, or one of its CVEs/advisories). */

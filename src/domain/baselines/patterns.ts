@@ -129,13 +129,23 @@ function globMatch(pattern: string, value: string): boolean {
   return pattern.includes('*') ? glob(pattern).test(value) : pattern === value;
 }
 
+/** Whether the first n characters of a and b are equal (no allocation: called for every installed package). */
+function samePrefix(a: string, b: string, n: number): boolean {
+  if (a.length < n) return false;
+  for (let i = 0; i < n; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
+  return true;
+}
+
 /**
  * Whether a package pattern matches a package at a version. A version pattern without an epoch
  * also matches versions with one (`3.0.7-*` matches `1:3.0.7-27.el9`), since epochs are rarely written.
  */
 export function matchesPackage(pattern: PatchPattern, pkg: PackageRef): boolean {
   if (pattern.kind !== 'package') return false;
-  if (!globMatch(pattern.name, pkg.name)) return false;
+  const star = pattern.name.indexOf('*');
+  if (star < 0) {
+    if (pattern.name !== pkg.name) return false;
+  } else if (!samePrefix(pkg.name, pattern.name, star) || !glob(pattern.name).test(pkg.name)) return false;
   if (pattern.arch !== null && !globMatch(pattern.arch, pkg.arch)) return false;
   if (pattern.version === null) return true;
   if (globMatch(pattern.version, pkg.version)) return true;

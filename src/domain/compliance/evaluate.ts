@@ -4,6 +4,7 @@ import { hasWildcard, matchesPackage } from '../baselines/patterns.js';
 import {
   PATCH_STATES,
   type InstallFacts,
+  type InstalledPackageFact,
   type NodeComplianceResult,
   type NodeEvaluationInput,
   type PatchSeverity,
@@ -52,6 +53,24 @@ const outcomeMessage = (o: InstallFacts['outcomes'][number], at: string): string
 
 type Draft = Omit<PatchStateRecord, 'dueAt' | 'overdue'>;
 
+/** The common fields of a stored state of an installed package without a pending update (built only for the few that get one). */
+function installedBase(pkg: InstalledPackageFact, p: PriorPatchState | undefined) {
+  return {
+    name: pkg.name,
+    arch: pkg.arch,
+    installedVersion: pkg.version,
+    candidateVersion: null,
+    releaseDate: null,
+    failedAt: null,
+    failureMessage: null,
+    severity: p?.severity ?? 'unknown',
+    classification: p?.classification ?? '',
+    security: p?.security ?? false,
+    cves: p?.cves ?? [],
+    advisoryIds: p?.advisoryIds ?? [],
+  };
+}
+
 /**
  * Derives a node's per-patch states and compliance from its current inventory, its baseline and
  * the memory of earlier evaluations (see src/domain/compliance/README.md for the rules).
@@ -65,7 +84,11 @@ export function evaluateNode(input: NodeEvaluationInput): NodeComplianceResult {
   const outcomes = new Map<string, InstallFacts['outcomes'][number]>();
   for (const o of input.install?.outcomes ?? []) outcomes.set(key(o.name, o.arch), o);
   const updated = new Set<string>();
-  for (const u of input.updates) updated.add(key(u.name, u.arch));
+  const updatedNames = new Set<string>();
+  for (const u of input.updates) {
+    updated.add(key(u.name, u.arch));
+    updatedNames.add(u.name);
+  }
   // (name, arch) of every installed package: only built when something not installed may need reporting.
   let installedKeys: Set<string> | undefined;
   const isInstalled = (k: string): boolean => {
@@ -135,31 +158,24 @@ export function evaluateNode(input: NodeEvaluationInput): NodeComplianceResult {
   const listsApply = rejectsInstalled || approvedPackagePatterns.length > 0;
   for (const pkg of input.installed) {
     if (!listsApply && !remembered.has(pkg.name)) continue; // fast path: INSTALLED_OTHER, counted only
-    const k = key(pkg.name, pkg.arch);
-    if (updated.has(k)) continue;
-    const p = prior.size > 0 ? prior.get(k) : undefined;
+    const isRemembered = remembered.has(pkg.name);
+    const k = updatedNames.has(pkg.name) || isRemembered ? key(pkg.name, pkg.arch) : '';
+    if (k !== '' && updated.has(k)) continue;
+    const p = isRemembered ? prior.get(k) : undefined;
     const rejected = rejectsInstalled ? rejectedMatch(rules, pkg) : undefined;
-    if (rejected === undefined && p === undefined && approvedPackagePatterns.length === 0 && !outcomes.has(k)) continue;
-    const fromPrior = {
-      severity: p?.severity ?? 'unknown',
-      classification: p?.classification ?? '',
-      security: p?.security ?? false,
-      cves: p?.cves ?? [],
-      advisoryIds: p?.advisoryIds ?? [],
-    };
-    const base = { name: pkg.name, arch: pkg.arch, installedVersion: pkg.version, candidateVersion: null, releaseDate: null, failedAt: null, failureMessage: null, ...fromPrior };
+    if (rejected === undefined && p === undefined && approvedPackagePatterns.length === 0 && !(isRemembered && outcomes.has(k))) continue;
     if (rejected !== undefined) {
-      drafts.push({ ...base, state: 'INSTALLED_REJECTED', approvedVersion: null, approvedAt: null, complianceLevel: 'UNSPECIFIED', pendingRebootSince: null, reason: `installed ${pkg.version} is on the rejected list ("${rejected.text}") and rejectedPatchesAction is BLOCK` });
+      drafts.push({ ...installedBase(pkg, p), state: 'INSTALLED_REJECTED', approvedVersion: null, approvedAt: null, complianceLevel: 'UNSPECIFIED', pendingRebootSince: null, reason: `installed ${pkg.version} is on the rejected list ("${rejected.text}") and rejectedPatchesAction is BLOCK` });
       continue;
     }
-    const o = outcomes.get(k);
+    const o = isRemembered ? outcomes.get(k) : undefined;
     const install = input.install;
     let draft: Draft | undefined;
     if (o !== undefined && install !== undefined && INSTALLED_OUTCOMES.has(o.state) && !install.overrideList) {
       const approvedAt = p !== undefined && p.approvedVersion === o.requestedVersion && p.approvedAt !== null ? p.approvedAt : install.at;
       const pendingRebootSince = install.rebootOption === 'NoReboot' && input.rebootRequired ? install.at : null;
       draft = {
-        ...base,
+        ...installedBase(pkg, p),
         state: 'INSTALLED',
         approvedVersion: o.requestedVersion,
         approvedAt,
@@ -169,7 +185,7 @@ export function evaluateNode(input: NodeEvaluationInput): NodeComplianceResult {
       };
     } else if (p !== undefined && p.approvedVersion !== null && input.compareVersions(pkg.version, p.approvedVersion) >= 0) {
       draft = {
-        ...base,
+        ...installedBase(pkg, p),
         state: 'INSTALLED',
         approvedVersion: p.approvedVersion,
         approvedAt: p.approvedAt,
@@ -178,10 +194,16 @@ export function evaluateNode(input: NodeEvaluationInput): NodeComplianceResult {
         reason: `installed ${pkg.version}, at or above the approved ${p.approvedVersion}`,
       };
     } else {
-      const listed = approvedPackagePatterns.find((pat) => matchesPackage(pat, pkg));
+      let listed: (typeof approvedPackagePatterns)[number] | undefined;
+      for (const pat of approvedPackagePatterns) {
+        if (matchesPackage(pat, pkg)) {
+          listed = pat;
+          break;
+        }
+      }
       if (listed !== undefined) {
         draft = {
-          ...base,
+          ...installedBase(pkg, p),
           state: 'INSTALLED',
           approvedVersion: pkg.version,
           approvedAt: p?.approvedVersion === pkg.version ? p.approvedAt : null,
