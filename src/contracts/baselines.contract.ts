@@ -42,7 +42,9 @@ export const PatchGroupName = z
   .string()
   .min(1)
   .max(256)
-  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, 'patch group names are 1-256 letters, spaces, digits and "_ . : / = + - @"');
+  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, 'patch group names are 1-256 letters, spaces, digits and "_ . : / = + - @"')
+  // A name the caller chooses, not the id of a stored object (test/api/malformed.ts reads this).
+  .meta({ 'x-chosen-name': true, description: 'A patch group name: the value of the PatchGroup tag of its nodes.' });
 
 // Shape bounds are generous on purpose: the exact limits are semantic checks that list every problem.
 const FilterValue = FreeText(1, 256);

@@ -68,7 +68,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     return503OnClosing: true,
     // A client must send its whole request within this time (slow-body connections are closed).
     requestTimeout: 120_000,
-    routerOptions: { maxParamLength: 200 },
+    // Path parameters: ids (at most 64 characters), patch group names (256 characters, up to 3,072 URL-encoded).
+    routerOptions: { maxParamLength: 3072 },
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler: createClientErrorHandler(logger),
     ...(options.https === undefined ? {} : { https: options.https }),

@@ -170,6 +170,21 @@ export interface GenerateOptions {
   acceptedPerField: number;
 }
 
+/** The schema of a path parameter that is a name the caller chooses (`x-chosen-name` in its metadata), not an id. */
+function chosenName(ep: AnyEndpoint, name: string): z.ZodType | undefined {
+  const s = ep.params instanceof z.ZodObject ? (ep.params.shape as Record<string, z.ZodType>)[name] : undefined;
+  return s?.meta()?.['x-chosen-name'] === true ? s : undefined;
+}
+
+/** A raw path segment as the router decodes it; undefined when it is not valid percent-encoding. */
+function decodeSegment(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return undefined;
+  }
+}
+
 /** All malformed cases for the endpoints. */
 export function generateCases(endpoints: readonly AnyEndpoint[], o: GenerateOptions): MalformedCase[] {
   const cases: MalformedCase[] = [];
@@ -193,11 +208,14 @@ export function generateCases(endpoints: readonly AnyEndpoint[], o: GenerateOpti
     });
 
     // Path parameters: injections, bad lengths, bad percent-encodings. No object has such an id.
+    // A parameter that is a name the caller chooses (a patch group) is refused only when its schema refuses it.
     for (const name of Object.keys(jsonSchema(ep.params).properties ?? {})) {
+      const chosen = chosenName(ep, name);
+      const refused = (decoded: string | undefined) => chosen === undefined || decoded === undefined || !chosen.safeParse(decoded).success;
       for (const v of [...INJECTIONS, '', ' ', 'a'.repeat(65), 'a'.repeat(201), '.', '..', 'null', 'undefined', '0', '-1', 'acct_doesnotexist']) {
-        cases.push(base(`path ${name}`, path({ [name]: segment(v) }), true));
+        cases.push(base(`path ${name}`, path({ [name]: segment(v) }), refused(v)));
       }
-      for (const raw of RAW_SEGMENTS) cases.push(base(`path ${name} raw`, path({ [name]: raw }), true));
+      for (const raw of RAW_SEGMENTS) cases.push(base(`path ${name} raw`, path({ [name]: raw }), refused(decodeSegment(raw))));
     }
 
     // Query: unknown keys everywhere, then every declared field with bad values.

@@ -18,6 +18,7 @@ import { testDialects } from '../helpers/databases.js';
 import { Fixtures, isErrorShape, KNOWN_PASSWORD, knownPasswordHash } from './fixtures.js';
 import { activation, enrolledNode, inventory, pkg, PLATFORM, update } from '../nodes/helpers.js';
 import { generateCases, INJECTIONS, type MalformedCase } from './malformed.js';
+import { baselineIn, DEBIAN_RULES } from '../baselines/helpers.js';
 
 const BODY_LIMIT = 1024 * 1024;
 const MIN_MALFORMED = 1000;
@@ -46,13 +47,19 @@ for (const dialect of testDialects()) {
       const token = await fx.token(admin!.id);
       const node = await enrolledNode(t, account.id, 'robust-node');
       const act = await activation(t, account.id);
+      const robustBaseline = await baselineIn(t, account.id, 'robust-baseline');
       const sent = await t.as(t.adminToken, 'POST', `/api/v1/accounts/${account.id}/commands`, { document: 'Scan', nodeIds: [node.nodeId] });
       const invocationId = String((await t.as(node.credential, 'GET', '/api/v1/agent/commands')).json().invocations[0].invocationId);
       const now = new Date().toISOString();
       const agentRoutes = new Set(t.router.registered.filter((ep) => ep.auth === 'node').map((ep) => ep.operationId));
       cases = generateCases(t.router.registered, {
-        params: { accountId: account.id, userId: user.id, tokenId: token.id, nodeId: node.nodeId, activationId: act.id, commandId: String(sent.json().id) },
+        params: { baselineId: robustBaseline, operatingSystem: 'DEBIAN', patchGroup: 'web', accountId: account.id, userId: user.id, tokenId: token.id, nodeId: node.nodeId, activationId: act.id, commandId: String(sent.json().id) },
         bodies: {
+          createBaseline: { name: 'robust-created-baseline', description: 'robust', ...DEBIAN_RULES, globalFilters: [{ key: 'PRODUCT', values: ['*'] }], approvedPatches: ['openssl'], rejectedPatches: ['telnet*'] },
+          updateBaseline: { description: 'robust', approvedPatches: ['curl'] },
+          setDefaultBaseline: { baselineId: 'pb-predefined-debian' },
+          registerPatchGroup: { baselineId: 'pb-predefined-debian' },
+          previewBaseline: { baselineId: 'pb-predefined-debian', nodeIds: [node.nodeId] },
           login: { username: 'admin', password: 'not-the-admin-password' },
           changeMyPassword: { currentPassword: KNOWN_PASSWORD, newPassword: 'a-new-password-123' },
           updateOrganization: { name: 'Robust organization' },

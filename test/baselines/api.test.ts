@@ -66,6 +66,13 @@ for (const dialect of testDialects()) {
       await create({ name: 'debian-prod', ...DEBIAN_RULES }, other.id, t.adminToken);
     });
 
+    it('documents the routes in the OpenAPI document', async () => {
+      const doc = (await t.as(null, 'GET', '/api/v1/openapi.json')).json<{ paths: Record<string, unknown> }>();
+      for (const path of ['/api/v1/baselines', '/api/v1/baselines/{baselineId}', '/api/v1/accounts/{accountId}/patch-groups/{patchGroup}/baselines/{operatingSystem}', '/api/v1/nodes/{nodeId}/baseline', '/api/v1/accounts/{accountId}/baselines/preview']) {
+        expect(Object.keys(doc.paths)).toContain(path);
+      }
+    });
+
     it('lists every semantic problem of the rules at once', async () => {
       const res = await t.as(admin.token, 'POST', `/api/v1/accounts/${account.id}/baselines`, {
         name: 'broken',
@@ -155,6 +162,11 @@ for (const dialect of testDialects()) {
       expect((list.json().items as { patchGroup: string; operatingSystem: string }[]).filter((i) => i.patchGroup === group).map((i) => i.operatingSystem)).toEqual(['DEBIAN', 'UBUNTU']);
       const bad = await t.as(admin.token, 'PUT', `/api/v1/accounts/${account.id}/patch-groups/${encodeURIComponent('web#1')}/baselines/DEBIAN`, { baselineId: b.id });
       expect(bad.statusCode).toBe(400);
+      // The longest name SSM allows (256 characters, here 1,536 once URL-encoded) fits in the path; one more does not.
+      const longest = 'ü'.repeat(256);
+      expect((await t.as(admin.token, 'PUT', `/api/v1/accounts/${account.id}/patch-groups/${encodeURIComponent(longest)}/baselines/DEBIAN`, { baselineId: b.id })).statusCode).toBe(200);
+      expect((await t.as(admin.token, 'PUT', `/api/v1/accounts/${account.id}/patch-groups/${encodeURIComponent(`${longest}ü`)}/baselines/DEBIAN`, { baselineId: b.id })).statusCode).toBe(400);
+      expect((await t.as(admin.token, 'DELETE', `/api/v1/accounts/${account.id}/patch-groups/${encodeURIComponent(longest)}/baselines/DEBIAN`)).statusCode).toBe(204);
       // In use: deletion names where.
       const refused = await t.as(admin.token, 'DELETE', `/api/v1/baselines/${b.id}`);
       expect(refused.statusCode).toBe(409);
