@@ -21,7 +21,7 @@ import type {
 import { isUniqueViolation, newId, type BaselineRecord, type NodeRecord, type Page, type PageRequest } from '../../store/index.js';
 import { markComplianceStale } from './compliance-invalidation.js';
 import { auditEntry, principalOf, requireAccountAccess, requireObjectAccess, type RequestContext, type ServiceDeps } from './context.js';
-import { precedenceChain, precedenceInputs, predefinedBaseline, resolveEffectiveBaselines } from './effective-baseline.js';
+import { precedenceChain, precedenceInputs, predefinedBaseline, resolveFromInputs } from './effective-baseline.js';
 import { loadPatchCandidates } from './patch-candidates.js';
 
 export interface BaselineListQuery extends PageRequest {
@@ -363,7 +363,7 @@ export class BaselinesService {
     if (node === undefined) throw new AppError('not_found', hidden);
     requireObjectAccess(ctx, node.accountId, 'read', hidden);
     const input = (await precedenceInputs(this.deps.store, [node])).get(nodeId)!;
-    const effective = (await resolveEffectiveBaselines(this.deps.store, [node])).get(nodeId)!;
+    const effective = (await resolveFromInputs(this.deps.store, [node], new Map([[nodeId, input]]))).get(nodeId)!;
     const base = { nodeId, accountId: node.accountId, hostname: node.hostname, operatingSystem: input.os, products: productsOf(node.platform), patchGroup: input.patchGroup };
     if ('error' in effective) return { ...base, baseline: null, source: null, reason: effective.error, chain: precedenceChain(input, null) };
     const b = effective.baseline;

@@ -72,7 +72,11 @@ export async function resolveEffectiveBaselines(
   nodes: readonly NodeRecord[],
   override?: { baselineIds: Partial<Record<OperatingSystem, string>> },
 ): Promise<Map<string, EffectiveBaseline>> {
-  const inputs = await precedenceInputs(repos, nodes, override);
+  return resolveFromInputs(repos, nodes, await precedenceInputs(repos, nodes, override));
+}
+
+/** resolveEffectiveBaselines over precedence facts already read (see precedenceInputs). */
+export async function resolveFromInputs(repos: Repositories, nodes: readonly NodeRecord[], inputs: ReadonlyMap<string, PrecedenceInput>): Promise<Map<string, EffectiveBaseline>> {
   const choices = new Map<string, BaselineChoice | { error: string }>();
   for (const node of nodes) choices.set(node.id, chooseBaseline(inputs.get(node.id)!));
   const storedIds = [...choices.values()].flatMap((c) => ('error' in c || predefinedBaseline(c.baselineId) !== undefined ? [] : [c.baselineId]));
