@@ -115,6 +115,17 @@ async function run(env: OperationEnv, entry: JournalEntry, options: { recovering
   }
 
   // Install.
+  if (params.items.length === 0 && entry.phase === 'started') {
+    // The snapshot has nothing newer for this node: nothing runs, but the server gets a fresh inventory.
+    const inventory = await env.scan();
+    return finishWith(env, entry, {
+      status: 'Success',
+      output: `nothing to install: the node already has every approved version; scanned: ${inventory.packages.length} packages installed, ${inventory.updates.length} updates pending`,
+      outcomes: [],
+      rebootRequired: inventory.reboot.required,
+      inventory,
+    });
+  }
   if (!env.config.allowInstall && entry.phase === 'started') {
     return refuse(env, entry, "this agent is scan-only (the server's local agent); set localAgentInstall: true to let it install");
   }

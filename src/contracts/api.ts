@@ -6,6 +6,7 @@ import * as baselines from './baselines.contract.js';
 import * as commands from './commands.contract.js';
 import * as compliance from './compliance.contract.js';
 import * as nodes from './nodes.contract.js';
+import * as targets from './targets.contract.js';
 import * as audit from './audit.contract.js';
 import * as auth from './auth.contract.js';
 import * as organization from './organization.contract.js';
@@ -65,6 +66,15 @@ export const endpoints = {
   deregisterPatchGroup: baselines.deregisterPatchGroup,
   getNodeBaseline: baselines.getNodeBaseline,
   previewBaseline: baselines.previewBaseline,
+  listResourceGroups: targets.listResourceGroups,
+  createResourceGroup: targets.createResourceGroup,
+  getResourceGroup: targets.getResourceGroup,
+  updateResourceGroup: targets.updateResourceGroup,
+  deleteResourceGroup: targets.deleteResourceGroup,
+  listResourceGroupNodes: targets.listResourceGroupNodes,
+  createSnapshot: targets.createSnapshot,
+  listSnapshots: targets.listSnapshots,
+  getSnapshot: targets.getSnapshot,
   getComplianceSummary: compliance.getComplianceSummary,
   listComplianceNodes: compliance.listComplianceNodes,
   getNodeCompliance: compliance.getNodeCompliance,
@@ -95,6 +105,7 @@ export * from './baselines.contract.js';
 export * from './commands.contract.js';
 export * from './compliance.contract.js';
 export * from './nodes.contract.js';
+export * from './targets.contract.js';
 export * from './audit.contract.js';
 export * from './auth.contract.js';
 export * from './organization.contract.js';

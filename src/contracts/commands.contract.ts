@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { FreeText, Id, Timestamp, listQuery, page } from './common.js';
+import { parseRateLimit } from '../domain/targets.js';
 import { defineEndpoint } from './endpoint.js';
+import { Targets } from './targets.contract.js';
 
 export const CommandDocument = z.enum(['Scan', 'Install']);
 export type CommandDocument = z.infer<typeof CommandDocument>;
@@ -39,9 +41,30 @@ export const CommandParameters = z.strictObject({
 });
 export type CommandParameters = z.infer<typeof CommandParameters>;
 
-/** How the command chose its nodes (kept as given, for issue 5's tag and group targets). */
-export const CommandTargets = z.object({ nodeIds: z.array(Id) });
+/** How the command chose its nodes, kept as given (resolved to nodes when the command is sent). */
+export const CommandTargets = Targets;
 export type CommandTargets = z.infer<typeof CommandTargets>;
+
+/**
+ * A rate limit: a whole number of nodes (`10`) or a percentage of the targets (`25%`), as text or
+ * a number. Normalised to text (`"10"`, `"25%"`).
+ */
+function rateLimit(field: string, min: number) {
+  return z.union([z.number(), z.string().max(16)]).transform((v, ctx) => {
+    const text = String(v).trim();
+    const parsed = parseRateLimit(text);
+    if (parsed === null || parsed.value < min || (typeof v === 'number' && !Number.isInteger(v))) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${field} "${String(v)}" is not a rate limit: give a whole number of nodes${min > 0 ? ` (at least ${min})` : ''} such as 10, or a percentage of the targets such as 25%`,
+      });
+      return z.NEVER;
+    }
+    return parsed.kind === 'percent' ? `${parsed.value}%` : String(parsed.value);
+  });
+}
+export const MaxConcurrency = rateLimit('maxConcurrency', 1);
+export const MaxErrors = rateLimit('maxErrors', 0);
 
 /** Per-patch outcome reported by the agent (the shape of the agent driver's InstallOutcome). */
 export const PatchOutcome = z.strictObject({
@@ -69,6 +92,10 @@ export const Invocation = z.object({
   finishedAt: Timestamp.nullable(),
   output: z.string(),
   outcomes: z.array(PatchOutcome),
+  /** When rate control let it go to its node; null while it waits (status Pending). */
+  releasedAt: Timestamp.nullable(),
+  /** Install: the exact list this node installs (from the override list or the snapshot). */
+  items: z.array(InstallItem),
 });
 export type Invocation = z.infer<typeof Invocation>;
 
@@ -78,6 +105,13 @@ export const CommandSummary = z.object({
   document: CommandDocument,
   parameters: CommandParameters,
   targets: CommandTargets,
+  /** How many nodes the targets resolved to when the command was sent. */
+  targetCount: z.number().int(),
+  /** At most this many invocations run at once (`10` or `25%` of the targets). */
+  maxConcurrency: z.string(),
+  /** Dispatching stops once failures exceed this (`0` or `10%` of the targets). */
+  maxErrors: z.string(),
+  comment: z.string(),
   timeoutSeconds: z.number().int(),
   createdBy: z.string().nullable(),
   createdAt: Timestamp,
@@ -93,10 +127,16 @@ export type CommandDetail = z.infer<typeof CommandDetail>;
 
 export const SendCommandRequest = z.strictObject({
   document: CommandDocument,
-  nodeIds: z.array(Id).min(1).max(1000),
+  /** Node ids, tag filters, resource groups or every node of the account (at least one; the union of the nodes they match). */
+  targets: Targets,
   parameters: CommandParameters.optional(),
-  /** How long an invocation may take from delivery (60 s – 2 days, default 1 hour). */
+  /** At most this many invocations run at once: `10` or `25%` of the targets (default 50). */
+  maxConcurrency: MaxConcurrency.optional(),
+  /** Stop dispatching once more than this many invocations failed: `0` or `10%` (default 0). */
+  maxErrors: MaxErrors.optional(),
+  /** How long an invocation may take from its release (60 s – 2 days, default 1 hour). */
   timeoutSeconds: z.number().int().min(60).max(172_800).optional(),
+  comment: FreeText(0, 500).optional(),
 });
 /** A request as sent (defaults of the parameters may be left out). */
 export type SendCommandRequest = z.input<typeof SendCommandRequest>;
@@ -108,8 +148,12 @@ export const sendCommand = defineEndpoint({
   method: 'POST',
   path: '/api/v1/accounts/{accountId}/commands',
   tag: 'Commands',
-  summary: 'Send a Scan or Install to nodes of an account',
-  description: 'One invocation per node; the nodes must be registered in the account. An Install takes `parameters.installOverrideList` (exact packages and versions).',
+  summary: 'Send a Scan or Install to targets of an account',
+  description:
+    'Targets (node ids, tag filters, resource groups, allNodes) are resolved now to the registered nodes of the account: one invocation per node. ' +
+    'Rate control: at most `maxConcurrency` invocations run at once, the others wait (Pending, not released); once failures exceed `maxErrors` the waiting ones end Cancelled. ' +
+    'An Install installs `parameters.installOverrideList` on every node when given; otherwise each node gets its own list from the snapshot `parameters.snapshotId`, ' +
+    'or from a snapshot frozen now from the effective baselines of the targets (`parameters.baselineId` overrides them for nodes of its OS).',
   auth: 'authenticated',
   access: 'operator or admin of the account; org-admin',
   params: z.strictObject({ accountId: Id }),
@@ -147,7 +191,7 @@ export const cancelCommand = defineEndpoint({
   method: 'POST',
   path: '/api/v1/commands/{commandId}/cancel',
   tag: 'Commands',
-  summary: 'Cancel a command: its invocations not yet delivered end Cancelled',
+  summary: 'Cancel a command: its invocations waiting or not yet delivered end Cancelled',
   auth: 'authenticated',
   access: 'operator or admin of the account; org-admin',
   params: CommandParams,

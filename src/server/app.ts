@@ -14,6 +14,7 @@ import { baselineRoutes } from './routes/baselines.routes.js';
 import { complianceRoutes } from './routes/compliance.routes.js';
 import { nodeRoutes } from './routes/nodes.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
+import { targetRoutes } from './routes/targets.routes.js';
 import { userRoutes } from './routes/users.routes.js';
 import type { Clock, ServiceDeps } from './services/context.js';
 import { createServices, type Services } from './services/index.js';
@@ -99,6 +100,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   baselineRoutes(router, services);
   complianceRoutes(router, services);
   agentRoutes(router, services);
+  targetRoutes(router, services);
   // Waiting long-polls answer at once when the server stops, so closing does not wait for them.
   app.addHook('preClose', async () => {
     services.notifier.close();

@@ -8,6 +8,7 @@ import { createStore, migrateToLatest, openDatabase, type Store } from '../store
 import { buildApp, createLogger } from './app.js';
 import { dataDirOf, sqliteFileOf, type ServerConfig } from './config.js';
 import { startCleanupJob } from './jobs/cleanup.job.js';
+import { startCommandsJob } from './jobs/commands.job.js';
 import { startComplianceJob } from './jobs/compliance.job.js';
 import { bootstrap } from './services/bootstrap.js';
 
@@ -75,6 +76,7 @@ export async function startServer(config: ServerConfig, io: { logger?: pino.Logg
     announcePassword(io.out ?? process.stdout, first.adminUsername, first.generatedPassword, url);
   }
   const stopCleanup = startCleanupJob({ store, clock, logger, loginWindowMinutes: config.loginWindowMinutes }, `${hostname()}:${process.pid}:${randomUUID()}`);
+  const stopCommands = startCommandsJob({ store, clock, logger, notifier: services.notifier }, `${hostname()}:${process.pid}:${randomUUID()}`);
   const complianceJob = startComplianceJob({ store, clock, logger, compliance: services.compliance }, `${hostname()}:${process.pid}:${randomUUID()}`, config.complianceIntervalSeconds * 1000);
   return {
     app,
@@ -82,6 +84,7 @@ export async function startServer(config: ServerConfig, io: { logger?: pino.Logg
     url,
     async stop() {
       stopCleanup();
+      stopCommands();
       complianceJob.stop();
       await app.close();
       await store.close();

@@ -14,6 +14,33 @@ export interface CommandRecord {
   createdAt: string;
   cancelledAt: string | null;
   status: string;
+  /** Rate limits as given: `10` or `25%`. */
+  maxConcurrency: string;
+  maxErrors: string;
+  /** How many nodes the targets resolved to. */
+  targetCount: number;
+  comment: string;
+}
+
+/** A new invocation: waiting for rate control unless it ends at once (a node the Install cannot serve). */
+export interface NewInvocation {
+  id: string;
+  nodeId: string;
+  /** This node's own parameters (its Install list); omitted: the command's. */
+  parameters?: CommandParameters;
+  /** Ends at once with this status and output (e.g. Failed: the snapshot has no baseline for the node). */
+  endedAs?: { status: 'Failed'; output: string };
+}
+
+/** What rate control decides on. */
+export interface DispatchCounts {
+  total: number;
+  /** Released and not ended. */
+  inFlight: number;
+  /** Waiting for release. */
+  queued: number;
+  /** Failed, TimedOut or Undeliverable. */
+  failed: number;
 }
 
 export interface InvocationRecord {
@@ -30,6 +57,10 @@ export interface InvocationRecord {
   idempotencyKey: string | null;
   /** The answer given to the first result, replayed for the same idempotency key. */
   response: unknown;
+  /** Null while rate control holds it back. */
+  releasedAt: string | null;
+  /** Its own parameters (an Install's list of this node); null: the command's. */
+  parameters: CommandParameters | null;
 }
 
 function toCommand(r: Selectable<CommandsTable>): CommandRecord {
@@ -44,6 +75,10 @@ function toCommand(r: Selectable<CommandsTable>): CommandRecord {
     createdAt: r.created_at,
     cancelledAt: r.cancelled_at,
     status: r.status,
+    maxConcurrency: r.max_concurrency,
+    maxErrors: r.max_errors,
+    targetCount: Number(r.target_count),
+    comment: r.comment,
   };
 }
 
@@ -61,6 +96,8 @@ function toInvocation(r: Selectable<CommandInvocationsTable>): InvocationRecord 
     result: JSON.parse(r.result) as InvocationRecord['result'],
     idempotencyKey: r.idempotency_key,
     response: r.response === null ? null : (JSON.parse(r.response) as unknown),
+    releasedAt: r.released_at,
+    parameters: r.parameters === null ? null : (JSON.parse(r.parameters) as CommandParameters),
   };
 }
 
@@ -68,7 +105,8 @@ function toInvocation(r: Selectable<CommandInvocationsTable>): InvocationRecord 
 export class CommandsRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async insert(c: CommandRecord, invocations: { id: string; nodeId: string }[]): Promise<void> {
+  /** Inserts the command and its invocations, all waiting for rate control (or ended, see NewInvocation). */
+  async insert(c: CommandRecord, invocations: NewInvocation[]): Promise<void> {
     await this.db
       .insertInto('commands')
       .values({
@@ -82,6 +120,10 @@ export class CommandsRepository {
         created_at: c.createdAt,
         cancelled_at: c.cancelledAt,
         status: c.status,
+        max_concurrency: c.maxConcurrency,
+        max_errors: c.maxErrors,
+        target_count: c.targetCount,
+        comment: c.comment,
       })
       .execute();
     for (let i = 0; i < invocations.length; i += 500) {
@@ -92,16 +134,19 @@ export class CommandsRepository {
             id: inv.id,
             command_id: c.id,
             node_id: inv.nodeId,
-            status: 'Pending',
+            status: inv.endedAs?.status ?? 'Pending',
             created_at: c.createdAt,
             delivered_at: null,
+            // Waiting invocations do not expire: the deadline is set again when they are released.
             deadline_at: new Date(Date.parse(c.createdAt) + c.timeoutSeconds * 1000).toISOString(),
             started_at: null,
-            finished_at: null,
-            output: '',
+            finished_at: inv.endedAs === undefined ? null : c.createdAt,
+            output: inv.endedAs?.output ?? '',
             result: JSON.stringify({ outcomes: [] }),
             idempotency_key: null,
             response: null,
+            released_at: inv.endedAs === undefined ? null : c.createdAt,
+            parameters: inv.parameters === undefined ? null : JSON.stringify(inv.parameters),
           })),
         )
         .execute();
@@ -160,6 +205,7 @@ export class CommandsRepository {
       .select('id')
       .where('node_id', '=', nodeId)
       .where('status', '=', 'Pending')
+      .where('released_at', 'is not', null)
       .orderBy('created_at')
       .orderBy('id')
       .limit(limit)
@@ -177,6 +223,7 @@ export class CommandsRepository {
       .set({ status: 'InProgress', delivered_at: now, deadline_at: deadline })
       .where('id', '=', id)
       .where('status', '=', 'Pending')
+      .where('released_at', 'is not', null)
       .executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
   }
@@ -187,9 +234,18 @@ export class CommandsRepository {
    * result is recorded.
    */
   async unclaim(id: string, pendingDeadline: string): Promise<boolean> {
+    // Released by rate control after it was created: its delivery deadline runs from the release.
+    const row = await this.db
+      .selectFrom('command_invocations as i')
+      .innerJoin('commands as c', 'c.id', 'i.command_id')
+      .select(['i.released_at', 'c.timeout_seconds'])
+      .where('i.id', '=', id)
+      .executeTakeFirst();
+    const fromRelease = row === undefined || row.released_at === null ? pendingDeadline : new Date(Date.parse(row.released_at) + Number(row.timeout_seconds) * 1000).toISOString();
+    const deadline = fromRelease > pendingDeadline ? fromRelease : pendingDeadline;
     const res = await this.db
       .updateTable('command_invocations')
-      .set({ status: 'Pending', delivered_at: null, deadline_at: pendingDeadline })
+      .set({ status: 'Pending', delivered_at: null, deadline_at: deadline })
       .where('id', '=', id)
       .where('status', '=', 'InProgress')
       .where('idempotency_key', 'is', null)
@@ -220,7 +276,7 @@ export class CommandsRepository {
     return Number(res.numUpdatedRows) === 1;
   }
 
-  /** Cancels the invocations not yet delivered; returns how many. */
+  /** Cancels the invocations not yet delivered (released or waiting); returns how many. */
   async cancelPending(commandId: string, now: string): Promise<number> {
     await this.db.updateTable('commands').set({ cancelled_at: now }).where('id', '=', commandId).where('cancelled_at', 'is', null).execute();
     const res = await this.db
@@ -237,7 +293,13 @@ export class CommandsRepository {
    * InProgress ones (no result in time) TimedOut. Returns the ids of the commands touched.
    */
   async expireOverdue(now: string, nodeId?: string): Promise<string[]> {
-    let q = this.db.selectFrom('command_invocations').select(['id', 'command_id', 'status']).where('status', 'in', ['Pending', 'InProgress']).where('deadline_at', '<', now);
+    // Waiting invocations (not released) have no deadline yet.
+    let q = this.db
+      .selectFrom('command_invocations')
+      .select(['id', 'command_id', 'status'])
+      .where('status', 'in', ['Pending', 'InProgress'])
+      .where('deadline_at', '<', now)
+      .where('released_at', 'is not', null);
     if (nodeId !== undefined) q = q.where('node_id', '=', nodeId);
     const rows = await q.limit(1000).execute();
     for (const r of rows) {
@@ -249,6 +311,91 @@ export class CommandsRepository {
         .execute();
     }
     return [...new Set(rows.map((r) => r.command_id))];
+  }
+
+  /**
+   * Locks the command row for a dispatch decision (PostgreSQL: SELECT … FOR UPDATE; SQLite
+   * serialises writers, so a plain read suffices). Undefined when the command does not exist.
+   */
+  async lockForDispatch(commandId: string, forUpdate: boolean): Promise<CommandRecord | undefined> {
+    let q = this.db.selectFrom('commands').selectAll().where('id', '=', commandId);
+    if (forUpdate) q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    return row === undefined ? undefined : toCommand(row);
+  }
+
+  /** The counts rate control decides on. */
+  async dispatchCounts(commandId: string): Promise<DispatchCounts> {
+    const rows = await this.db
+      .selectFrom('command_invocations')
+      .select(['status', sql<number>`case when released_at is null then 0 else 1 end`.as('released'), (eb) => eb.fn.countAll<number>().as('n')])
+      .where('command_id', '=', commandId)
+      .groupBy(['status', sql`case when released_at is null then 0 else 1 end`])
+      .execute();
+    const out: DispatchCounts = { total: 0, inFlight: 0, queued: 0, failed: 0 };
+    for (const r of rows) {
+      const n = Number(r.n);
+      out.total += n;
+      const released = Number(r.released) === 1;
+      if (r.status === 'Pending' && !released) out.queued += n;
+      else if (r.status === 'Pending' || r.status === 'InProgress') out.inFlight += n;
+      else if (r.status === 'Failed' || r.status === 'TimedOut' || r.status === 'Undeliverable') out.failed += n;
+    }
+    return out;
+  }
+
+  /**
+   * Releases up to `limit` waiting invocations (in node order): claimable from now, with `deadline`
+   * to be delivered. Returns their node ids.
+   */
+  async releaseWaiting(commandId: string, limit: number, now: string, deadline: string): Promise<string[]> {
+    if (limit <= 0) return [];
+    const rows = await this.db
+      .selectFrom('command_invocations')
+      .select(['id', 'node_id'])
+      .where('command_id', '=', commandId)
+      .where('status', '=', 'Pending')
+      .where('released_at', 'is', null)
+      .orderBy('node_id')
+      .limit(limit)
+      .execute();
+    const released: string[] = [];
+    for (let i = 0; i < rows.length; i += 500) {
+      const chunk = rows.slice(i, i + 500);
+      await this.db
+        .updateTable('command_invocations')
+        .set({ released_at: now, deadline_at: deadline })
+        .where('id', 'in', chunk.map((r) => r.id))
+        .where('released_at', 'is', null)
+        .execute();
+      released.push(...chunk.map((r) => r.node_id));
+    }
+    return released;
+  }
+
+  /** Ends the waiting invocations of a command Cancelled with `output`; returns how many. */
+  async cancelWaiting(commandId: string, now: string, output: string): Promise<number> {
+    const res = await this.db
+      .updateTable('command_invocations')
+      .set({ status: 'Cancelled', finished_at: now, output })
+      .where('command_id', '=', commandId)
+      .where('status', '=', 'Pending')
+      .where('released_at', 'is', null)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows);
+  }
+
+  /** Commands that have waiting invocations (for the background dispatcher), oldest first. */
+  async withWaiting(limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('command_invocations')
+      .select('command_id')
+      .distinct()
+      .where('status', '=', 'Pending')
+      .where('released_at', 'is', null)
+      .limit(limit)
+      .execute();
+    return rows.map((r) => r.command_id);
   }
 
   /** Pending invocations of deregistered nodes become Undeliverable. */

@@ -9,7 +9,9 @@ export { isUniqueViolation } from './errors.js';
 export type { AdvisoriesRepository, AdvisoryFilter, AdvisorySummary, LoadRecordsOptions, StoredAdvisory } from './advisories.repository.js';
 export type { ActivationRecord } from './activations.repository.js';
 export type { NodeFilter, NodeRecord } from './nodes.repository.js';
-export type { CommandRecord, InvocationRecord } from './commands.repository.js';
+export type { CommandRecord, DispatchCounts, InvocationRecord, NewInvocation } from './commands.repository.js';
+export type { ResourceGroupRecord } from './resource-groups.repository.js';
+export type { SnapshotBaselineRecord, SnapshotItemRecord, SnapshotRecord } from './snapshots.repository.js';
 export type { BaselineFilter, BaselineRecord, BaselineUsage, BaselinesRepository, DefaultRegistration, PatchGroupRegistration } from './baselines.repository.js';
 export {
   emptyCounts,
@@ -28,4 +30,5 @@ export {
   type SummaryGroupBy,
   type SummaryRow,
   type TrendPoint,
+  type UpdateForEvaluation,
 } from './compliance.repository.js';

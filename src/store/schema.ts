@@ -218,6 +218,11 @@ export interface CommandsTable {
   created_at: string;
   cancelled_at: string | null;
   status: string;
+  /** Rate limits as given: `10` or `25%`. */
+  max_concurrency: string;
+  max_errors: string;
+  target_count: number;
+  comment: string;
 }
 
 export interface CommandInvocationsTable {
@@ -234,37 +239,47 @@ export interface CommandInvocationsTable {
   result: string;
   idempotency_key: string | null;
   response: string | null;
+  /** Null while rate control holds it back (status Pending, not claimable). */
+  released_at: string | null;
+  /** JSON CommandParameters of this invocation (its own Install list); null: the command's. */
+  parameters: string | null;
 }
 
-export interface PatchBaselinesTable {
+export interface ResourceGroupsTable {
   id: string;
   account_id: string;
   name: string;
-  operating_system: string;
   description: string;
-  rules: string; // JSON: BaselineRules without operatingSystem
-  version: number;
+  tag_filters: string;
   created_at: string;
   created_by: string | null;
   updated_at: string;
-  updated_by: string | null;
 }
 
-export interface AccountDefaultBaselinesTable {
+export interface PatchSnapshotsTable {
+  id: string;
   account_id: string;
-  operating_system: string;
-  baseline_id: string;
-  updated_at: string;
-  updated_by: string | null;
+  description: string;
+  created_at: string;
+  created_by: string | null;
+  command_id: string | null;
+  baselines: string;
+  item_count: number;
 }
 
-export interface PatchGroupBaselinesTable {
-  account_id: string;
-  patch_group: string;
-  operating_system: string;
+export interface PatchSnapshotItemsTable {
+  snapshot_id: string;
   baseline_id: string;
-  updated_at: string;
-  updated_by: string | null;
+  ecosystem: string;
+  name: string;
+  arch: string;
+  version: string;
+  compliance_level: string;
+  severity: string;
+  classification: string;
+  security: number;
+  cves: string;
+  advisory_ids: string;
 }
 
 export interface NodePatchStatesTable {
@@ -428,13 +443,16 @@ export interface Database {
   node_updates: NodeUpdatesTable;
   commands: CommandsTable;
   command_invocations: CommandInvocationsTable;
+  resource_groups: ResourceGroupsTable;
+  patch_snapshots: PatchSnapshotsTable;
+  patch_snapshot_items: PatchSnapshotItemsTable;
+  patch_baselines: PatchBaselinesTable;
+  account_default_baselines: AccountDefaultBaselinesTable;
+  patch_group_baselines: PatchGroupBaselinesTable;
   node_patch_states: NodePatchStatesTable;
   node_compliance: NodeComplianceTable;
   compliance_history: ComplianceHistoryTable;
   compliance_daily: ComplianceDailyTable;
   update_first_seen: UpdateFirstSeenTable;
   compliance_settings: ComplianceSettingsTable;
-  patch_baselines: PatchBaselinesTable;
-  account_default_baselines: AccountDefaultBaselinesTable;
-  patch_group_baselines: PatchGroupBaselinesTable;
 }

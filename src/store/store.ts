@@ -10,6 +10,8 @@ import { CommandsRepository } from './commands.repository.js';
 import { ComplianceRepository } from './compliance.repository.js';
 import { LeasesRepository } from './leases.repository.js';
 import { NodesRepository } from './nodes.repository.js';
+import { ResourceGroupsRepository } from './resource-groups.repository.js';
+import { SnapshotsRepository } from './snapshots.repository.js';
 import type { Database } from './schema.js';
 import { MembershipsRepository, UsersRepository } from './users.repository.js';
 
@@ -28,6 +30,8 @@ export interface Repositories {
   activations: ActivationsRepository;
   nodes: NodesRepository;
   commands: CommandsRepository;
+  resourceGroups: ResourceGroupsRepository;
+  snapshots: SnapshotsRepository;
   compliance: ComplianceRepository;
   baselines: BaselinesRepository;
 }
@@ -56,6 +60,8 @@ function repositories(db: Kysely<Database>): Repositories {
     activations: new ActivationsRepository(db),
     nodes: new NodesRepository(db),
     commands: new CommandsRepository(db),
+    resourceGroups: new ResourceGroupsRepository(db),
+    snapshots: new SnapshotsRepository(db),
     compliance: new ComplianceRepository(db),
     baselines: new BaselinesRepository(db),
   };

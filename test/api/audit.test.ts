@@ -181,7 +181,27 @@ const SUCCESS: Record<string, (w: World) => Promise<Mutation>> = {
   },
   sendCommand: async ({ fx, admin, account }) => {
     const node = await fx.node(account.id, 'commanded');
-    return { as: admin, method: 'POST', url: `/api/v1/accounts/${account.id}/commands`, body: { document: 'Scan', nodeIds: [node.nodeId] }, targetId: (res) => String(res.json().id), accountId: account.id };
+    return { as: admin, method: 'POST', url: `/api/v1/accounts/${account.id}/commands`, body: { document: 'Scan', targets: { nodeIds: [node.nodeId] } }, targetId: (res) => String(res.json().id), accountId: account.id };
+  },
+  createResourceGroup: async ({ admin, account }) => ({
+    as: admin,
+    method: 'POST',
+    url: `/api/v1/accounts/${account.id}/resource-groups`,
+    body: { name: `audited-${Math.random().toString(36).slice(2, 8)}`, tagFilters: [{ key: 'Env', values: ['prod', 'staging'] }] },
+    targetId: (res) => String(res.json().id),
+    accountId: account.id,
+  }),
+  updateResourceGroup: async ({ fx, admin, account }) => {
+    const id = await fx.resourceGroup(account.id);
+    return { as: admin, method: 'PATCH', url: `/api/v1/accounts/${account.id}/resource-groups/${id}`, body: { description: 'audited' }, targetId: id, accountId: account.id };
+  },
+  deleteResourceGroup: async ({ fx, admin, account }) => {
+    const id = await fx.resourceGroup(account.id);
+    return { as: admin, method: 'DELETE', url: `/api/v1/accounts/${account.id}/resource-groups/${id}`, targetId: id, accountId: account.id };
+  },
+  createSnapshot: async ({ fx, admin, account }) => {
+    const node = await fx.node(account.id, 'frozen');
+    return { as: admin, method: 'POST', url: `/api/v1/accounts/${account.id}/snapshots`, body: { targets: { nodeIds: [node.nodeId] } }, targetId: (res) => String(res.json().id), accountId: account.id };
   },
   cancelCommand: async ({ fx, admin, account }) => {
     const node = await fx.node(account.id, 'cancelled');
@@ -261,7 +281,27 @@ const DENIED: Record<string, (w: World, viewer: Person) => Promise<Omit<Mutation
   },
   sendCommand: async ({ fx, account }) => {
     const node = await fx.node(account.id, 'guarded');
-    return { method: 'POST', url: `/api/v1/accounts/${account.id}/commands`, body: { document: 'Scan', nodeIds: [node.nodeId] }, targetId: account.id, accountId: account.id, status: 403 };
+    return { method: 'POST', url: `/api/v1/accounts/${account.id}/commands`, body: { document: 'Scan', targets: { nodeIds: [node.nodeId] } }, targetId: account.id, accountId: account.id, status: 403 };
+  },
+  createResourceGroup: async ({ account }) => ({
+    method: 'POST',
+    url: `/api/v1/accounts/${account.id}/resource-groups`,
+    body: { name: 'not-mine', tagFilters: [{ key: 'Env', values: ['prod'] }] },
+    targetId: account.id,
+    accountId: account.id,
+    status: 403,
+  }),
+  updateResourceGroup: async ({ fx, account }) => {
+    const id = await fx.resourceGroup(account.id);
+    return { method: 'PATCH', url: `/api/v1/accounts/${account.id}/resource-groups/${id}`, body: { description: 'nope' }, targetId: account.id, accountId: account.id, status: 403 };
+  },
+  deleteResourceGroup: async ({ fx, account }) => {
+    const id = await fx.resourceGroup(account.id);
+    return { method: 'DELETE', url: `/api/v1/accounts/${account.id}/resource-groups/${id}`, targetId: account.id, accountId: account.id, status: 403 };
+  },
+  createSnapshot: async ({ fx, account }) => {
+    const node = await fx.node(account.id, 'guarded');
+    return { method: 'POST', url: `/api/v1/accounts/${account.id}/snapshots`, body: { targets: { nodeIds: [node.nodeId] } }, targetId: account.id, accountId: account.id, status: 403 };
   },
   cancelCommand: async ({ fx, account }) => {
     const node = await fx.node(account.id, 'guarded');
@@ -377,6 +417,10 @@ for (const dialect of testDialects()) {
           'node.deregister',
           'node.tags.set',
           'node.tags.update',
+          'resourcegroup.create',
+          'resourcegroup.delete',
+          'resourcegroup.update',
+          'snapshot.create',
         ].sort(),
       );
     });

@@ -114,6 +114,17 @@ const EXPECTED: Record<string, Partial<Record<Target, Row>>> = {
   listCommands: { '-': ANY_USER },
   getCommand: { own: READ_OWN, foreign: READ_FOREIGN },
   cancelCommand: { own: OPERATE_OWN, foreign: MANAGE_FOREIGN },
+  // Resource groups are configuration (they choose what commands reach): admins change them, viewers read.
+  listResourceGroups: { own: READ_OWN, foreign: READ_FOREIGN },
+  createResourceGroup: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  getResourceGroup: { own: READ_OWN, foreign: READ_FOREIGN },
+  updateResourceGroup: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  deleteResourceGroup: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  listResourceGroupNodes: { own: READ_OWN, foreign: READ_FOREIGN },
+  // Snapshots: operators freeze them (as an Install does), viewers read.
+  createSnapshot: { own: OPERATE_OWN, foreign: MANAGE_FOREIGN },
+  listSnapshots: { '-': ANY_USER },
+  getSnapshot: { own: READ_OWN, foreign: READ_FOREIGN },
   // Baselines: everyone reads the predefined ones; viewers read their accounts'; admins manage them;
   // viewers preview saved baselines, drafts need the operator role.
   listBaselines: { '-': ANY_USER },
@@ -600,7 +611,7 @@ const CASES: Record<string, CaseFn> = {
     return {
       method: 'POST',
       url: `/api/v1/accounts/${account.id}/commands`,
-      body: { document: 'Scan', nodeIds: [targetNode(s, target).nodeId] },
+      body: { document: 'Scan', targets: { nodeIds: [targetNode(s, target).nodeId] } },
       verify: async (_res, allowed) => {
         expect(await count()).toBe(before + (allowed ? 1 : 0));
       },
@@ -635,6 +646,110 @@ const CASES: Record<string, CaseFn> = {
       url: `/api/v1/commands/${command.commandId}/cancel`,
       verify: async (_res, allowed) => {
         expect((await t.db.store.commands.invocation(command.invocationId))?.status).toBe(allowed ? 'Cancelled' : 'Pending');
+      },
+    };
+  },
+  listResourceGroups: async (s, target, _t, fx) => {
+    const account = targetAccount(s, target);
+    const id = await fx.resourceGroup(account.id);
+    return {
+      method: 'GET',
+      url: `/api/v1/accounts/${account.id}/resource-groups`,
+      verify: async (res, allowed) => {
+        if (allowed) expect(ids(res)).toContain(id);
+      },
+    };
+  },
+  createResourceGroup: async (s, target, t) => {
+    const account = targetAccount(s, target);
+    const count = async () => (await t.db.store.resourceGroups.list(account.id, { limit: 1, offset: 0, sort: 'name' })).total;
+    const before = await count();
+    return {
+      method: 'POST',
+      url: `/api/v1/accounts/${account.id}/resource-groups`,
+      body: { name: `matrix-${Math.random().toString(36).slice(2, 8)}`, tagFilters: [{ key: 'Env', values: ['prod'] }] },
+      verify: async (_res, allowed) => {
+        expect(await count()).toBe(before + (allowed ? 1 : 0));
+      },
+    };
+  },
+  getResourceGroup: async (s, target, _t, fx) => {
+    const account = targetAccount(s, target);
+    const id = await fx.resourceGroup(account.id);
+    return {
+      method: 'GET',
+      url: `/api/v1/accounts/${account.id}/resource-groups/${id}`,
+      verify: async (res, allowed) => {
+        if (allowed) expect(res.json().id).toBe(id);
+      },
+    };
+  },
+  updateResourceGroup: async (s, target, t, fx) => {
+    const account = targetAccount(s, target);
+    const id = await fx.resourceGroup(account.id);
+    return {
+      method: 'PATCH',
+      url: `/api/v1/accounts/${account.id}/resource-groups/${id}`,
+      body: { description: 'changed in the matrix' },
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.resourceGroups.get(id))?.description === 'changed in the matrix').toBe(allowed);
+      },
+    };
+  },
+  deleteResourceGroup: async (s, target, t, fx) => {
+    const account = targetAccount(s, target);
+    const id = await fx.resourceGroup(account.id);
+    return {
+      method: 'DELETE',
+      url: `/api/v1/accounts/${account.id}/resource-groups/${id}`,
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.resourceGroups.get(id)) === undefined).toBe(allowed);
+      },
+    };
+  },
+  listResourceGroupNodes: async (s, target, _t, fx) => {
+    const account = targetAccount(s, target);
+    const id = await fx.resourceGroup(account.id);
+    return { method: 'GET', url: `/api/v1/accounts/${account.id}/resource-groups/${id}/nodes` };
+  },
+  createSnapshot: async (s, target, t) => {
+    const account = targetAccount(s, target);
+    const count = async () => (await t.db.store.snapshots.list({ accounts: 'all', accountId: account.id }, { limit: 1, offset: 0, sort: 'createdAt' })).total;
+    const before = await count();
+    return {
+      method: 'POST',
+      url: `/api/v1/accounts/${account.id}/snapshots`,
+      body: { targets: { nodeIds: [targetNode(s, target).nodeId] } },
+      verify: async (_res, allowed) => {
+        expect(await count()).toBe(before + (allowed ? 1 : 0));
+      },
+    };
+  },
+  listSnapshots: async (s, _target, t, fx) => {
+    const own = await fx.snapshot(s.own.id);
+    const foreign = await fx.snapshot(s.foreign.id);
+    return {
+      method: 'GET',
+      url: '/api/v1/snapshots?limit=500',
+      verify: async (res, allowed) => {
+        if (!allowed) return;
+        const seen = ids(res);
+        if (isOrgRole(s.role)) {
+          for (const [account, id] of [[s.own, own], [s.foreign, foreign]] as const) {
+            expect(ids(await t.as(s.caller?.token ?? null, 'GET', `/api/v1/snapshots?accountId=${account.id}&limit=500`))).toContain(id);
+          }
+        } else if (isAccountRole(s.role)) expect(seen).toEqual([own]);
+        else expect(seen).toEqual([]);
+      },
+    };
+  },
+  getSnapshot: async (s, target, _t, fx) => {
+    const id = await fx.snapshot(targetAccount(s, target).id);
+    return {
+      method: 'GET',
+      url: `/api/v1/snapshots/${id}`,
+      verify: async (res, allowed) => {
+        if (allowed) expect(res.json().id).toBe(id);
       },
     };
   },

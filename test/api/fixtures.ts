@@ -130,10 +130,30 @@ export class Fixtures {
     const commandId = newId('cmd');
     const invocationId = newId('inv');
     await this.store.commands.insert(
-      { id: commandId, accountId, document: 'Scan', parameters: { rebootOption: 'NoReboot', installOverrideList: [], items: [] }, targets: { nodeIds: [nodeId] }, timeoutSeconds: 600, createdBy: 'fixture', createdAt: new Date().toISOString(), cancelledAt: null, status: 'Pending' },
+      { id: commandId, accountId, document: 'Scan', parameters: { rebootOption: 'NoReboot', installOverrideList: [], items: [] }, targets: { nodeIds: [nodeId] }, timeoutSeconds: 600, createdBy: 'fixture', createdAt: new Date().toISOString(), cancelledAt: null, status: 'Pending', maxConcurrency: '50', maxErrors: '0', targetCount: 1, comment: '' },
       [{ id: invocationId, nodeId }],
     );
+    // Released at once, as rate control would (one node, within maxConcurrency).
+    await this.store.commands.releaseWaiting(commandId, 1, new Date().toISOString(), new Date(Date.now() + 600_000).toISOString());
     return { commandId, invocationId };
+  }
+
+  /** A resource group of the account (matching the tag `Env=prod`); returns its id. */
+  async resourceGroup(accountId: string): Promise<string> {
+    const id = newId('rg');
+    const now = new Date().toISOString();
+    await this.store.resourceGroups.insert({ id, accountId, name: this.unique('group'), description: '', tagFilters: [{ key: 'Env', values: ['prod'] }], createdAt: now, createdBy: 'fixture', updatedAt: now });
+    return id;
+  }
+
+  /** A patch snapshot of the account with one item; returns its id. */
+  async snapshot(accountId: string): Promise<string> {
+    const id = newId('snap');
+    await this.store.snapshots.insert(
+      { id, accountId, description: 'fixture', createdAt: new Date().toISOString(), createdBy: 'fixture', commandId: null, baselines: [{ baselineId: 'pb-fixture', name: 'fixture', version: 1, rules: {} }], itemCount: 1 },
+      [{ baselineId: 'pb-fixture', ecosystem: 'Debian:12', name: 'openssl', arch: 'amd64', version: '3.0.15-1~deb12u1', complianceLevel: 'HIGH', severity: 'high', classification: 'security', security: true, cves: [], advisoryIds: [] }],
+    );
+    return id;
   }
 
   /** A user holding `role`: the organization roles, or the account role in `own`; null for anonymous. */

@@ -48,12 +48,14 @@ for (const dialect of testDialects()) {
       const node = await enrolledNode(t, account.id, 'robust-node');
       const act = await activation(t, account.id);
       const robustBaseline = await baselineIn(t, account.id, 'robust-baseline');
-      const sent = await t.as(t.adminToken, 'POST', `/api/v1/accounts/${account.id}/commands`, { document: 'Scan', nodeIds: [node.nodeId] });
+      const groupId = await fx.resourceGroup(account.id);
+      const snapshotId = await fx.snapshot(account.id);
+      const sent = await t.as(t.adminToken, 'POST', `/api/v1/accounts/${account.id}/commands`, { document: 'Scan', targets: { nodeIds: [node.nodeId] } });
       const invocationId = String((await t.as(node.credential, 'GET', '/api/v1/agent/commands')).json().invocations[0].invocationId);
       const now = new Date().toISOString();
       const agentRoutes = new Set(t.router.registered.filter((ep) => ep.auth === 'node').map((ep) => ep.operationId));
       cases = generateCases(t.router.registered, {
-        params: { baselineId: robustBaseline, operatingSystem: 'DEBIAN', patchGroup: 'web', accountId: account.id, userId: user.id, tokenId: token.id, nodeId: node.nodeId, activationId: act.id, commandId: String(sent.json().id) },
+        params: { baselineId: robustBaseline, operatingSystem: 'DEBIAN', patchGroup: 'web', accountId: account.id, userId: user.id, tokenId: token.id, nodeId: node.nodeId, activationId: act.id, commandId: String(sent.json().id), groupId, snapshotId },
         bodies: {
           createBaseline: { name: 'robust-created-baseline', description: 'robust', ...DEBIAN_RULES, globalFilters: [{ key: 'PRODUCT', values: ['*'] }], approvedPatches: ['openssl'], rejectedPatches: ['telnet*'] },
           updateBaseline: { description: 'robust', approvedPatches: ['curl'] },
@@ -81,7 +83,10 @@ for (const dialect of testDialects()) {
           createActivation: { description: 'robust', expiresInHours: 24, registrationLimit: 5, defaultTags: { env: 'prod' } },
           putNodeTags: { tags: { env: 'prod' } },
           patchNodeTags: { set: { env: 'prod' }, remove: ['role'] },
-          sendCommand: { document: 'Scan', nodeIds: [node.nodeId], parameters: { rebootOption: 'NoReboot', installOverrideList: [] }, timeoutSeconds: 600 },
+          createResourceGroup: { name: 'robust group', description: 'robust', tagFilters: [{ key: 'Env', values: ['prod', '*'] }] },
+          updateResourceGroup: { description: 'robust', tagFilters: [{ key: 'Role', values: ['web'] }] },
+          createSnapshot: { targets: { nodeIds: [node.nodeId] }, description: 'robust' },
+          sendCommand: { document: 'Scan', targets: { nodeIds: [node.nodeId] }, parameters: { rebootOption: 'NoReboot', installOverrideList: [] }, timeoutSeconds: 600 },
           enrollNode: { activationId: act.id, activationCode: 'not-the-code', hostname: 'robust-host', platform: PLATFORM, agentVersion: '0.1.0' },
           agentHeartbeat: { agentVersion: '0.1.0' },
           putInventory: inventory('robust-node', [pkg('openssl', '3.0.15-1~deb12u1')], [update('curl', '7.88.1-10', '7.88.1-10+deb12u8', true)]),

@@ -38,7 +38,8 @@ export interface Admin {
   client: ApiClient;
   accountId: string;
   activation(limit?: number): Promise<{ id: string; code: string }>;
-  send(body: Omit<SendCommandRequest, 'nodeIds'> & { nodeIds: string[] }): Promise<CommandDetail>;
+  /** Sends a command to these node ids (the rest of the request as given). */
+  send(body: Omit<SendCommandRequest, 'targets'> & { nodeIds: string[] }): Promise<CommandDetail>;
   command(id: string): Promise<CommandDetail>;
   /** Polls the command until every invocation has ended (or the timeout passes). */
   waitForCommand(id: string, timeoutMs?: number): Promise<CommandDetail>;
@@ -54,7 +55,7 @@ export async function admin(url: string, accountName: string): Promise<Admin> {
       const a = await client.call(endpoints.createActivation, { params: { accountId: account.id }, body: { registrationLimit: limit } });
       return { id: a.id, code: a.activationCode };
     },
-    send: (body) => client.call(endpoints.sendCommand, { params: { accountId: account.id }, body }),
+    send: ({ nodeIds, ...body }) => client.call(endpoints.sendCommand, { params: { accountId: account.id }, body: { ...body, targets: { nodeIds } } }),
     command: (id) => client.call(endpoints.getCommand, { params: { commandId: id } }),
     async waitForCommand(id, timeoutMs = 30_000) {
       const until = Date.now() + timeoutMs;

@@ -75,7 +75,8 @@ describe('patchwarden activations, nodes and commands', () => {
     expect(show.stdout).toMatch(new RegExp(`^${node.nodeId} +Pending`, 'm'));
     expect((await f.run(['commands', 'list', '--account', 'fleet'])).stdout).toMatch(new RegExp(`^${commandId} +Install +Pending +Pending 1`, 'm'));
     expect((await f.run(['commands', 'cancel', commandId!])).stdout).toBe(`Cancelled command ${commandId}: Cancelled 1.\n`);
-    expect((await f.run(['commands', 'send', '--account', 'fleet', '--document', 'Install', '--node', node.nodeId])).code).toBe(6);
+    expect((await f.run(['commands', 'send', '--account', 'fleet', '--document', 'Install', '--node', node.nodeId, '--item', 'openssl=3.0.15', '--snapshot', 'snap_x'])).code).toBe(6);
+    expect((await f.run(['commands', 'send', '--account', 'fleet', '--document', 'Scan'])).code).toBe(2);
     expect((await f.run(['commands', 'send', '--account', 'fleet', '--document', 'Install', '--node', node.nodeId, '--item', 'bad'])).code).toBe(2);
   });
 

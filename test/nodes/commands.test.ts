@@ -23,25 +23,27 @@ for (const dialect of testDialects()) {
 
     const send = (body: Record<string, unknown>, account = accountId) => t.as(t.adminToken, 'POST', `/api/v1/accounts/${account}/commands`, body);
 
-    it('validates commands: nodes of the account, Install items', async () => {
+    it('validates commands: nodes of the account, Install parameters', async () => {
       const other = await t.createAccount('elsewhere');
-      expect((await send({ document: 'Scan', nodeIds: [node.nodeId] }, other)).statusCode).toBe(404);
-      expect((await send({ document: 'Install', nodeIds: [node.nodeId] })).statusCode).toBe(400);
-      expect((await send({ document: 'Scan', nodeIds: ['mi-00000000000000000'] })).statusCode).toBe(404);
+      expect((await send({ document: 'Scan', targets: { nodeIds: [node.nodeId] } }, other)).statusCode).toBe(404);
+      expect((await send({ document: 'Scan', targets: { nodeIds: [node.nodeId] }, parameters: { installOverrideList: [{ name: 'openssl', version: '3' }] } })).statusCode).toBe(400);
+      expect((await send({ document: 'Install', targets: { nodeIds: [node.nodeId] }, parameters: { installOverrideList: [{ name: 'openssl', version: '3' }], snapshotId: 'snap_x' } })).statusCode).toBe(400);
+      expect((await send({ document: 'Scan', targets: {} })).statusCode).toBe(400);
+      expect((await send({ document: 'Scan', targets: { nodeIds: ['mi-00000000000000000'] } })).statusCode).toBe(404);
     });
 
     it('a command sent while the agent waits is delivered within the wait, then marked InProgress', async () => {
       const started = Date.now();
       const poll = t.as(node.credential, 'GET', '/api/v1/agent/commands?wait=10');
       await new Promise((r) => setTimeout(r, 300));
-      const sent = await send({ document: 'Install', nodeIds: [node.nodeId], parameters: { rebootOption: 'NoReboot', installOverrideList: [{ name: 'openssl', version: '3.0.15-1~deb12u1' }] } });
+      const sent = await send({ document: 'Install', targets: { nodeIds: [node.nodeId] }, parameters: { rebootOption: 'NoReboot', installOverrideList: [{ name: 'openssl', version: '3.0.15-1~deb12u1' }] } });
       expect(sent.statusCode, sent.body).toBe(201);
       expect(sent.json()).toMatchObject({ status: 'Pending', invocations: [{ nodeId: node.nodeId, status: 'Pending' }] });
       const res = await poll;
       expect(Date.now() - started).toBeLessThan(5000);
       expect(res.statusCode, res.body).toBe(200);
       const [inv] = res.json().invocations;
-      expect(inv).toMatchObject({ commandId: sent.json().id, document: 'Install', parameters: { rebootOption: 'NoReboot', installOverrideList: [{ name: 'openssl', version: '3.0.15-1~deb12u1' }] } });
+      expect(inv).toMatchObject({ commandId: sent.json().id, document: 'Install', parameters: { rebootOption: 'NoReboot', items: [{ name: 'openssl', version: '3.0.15-1~deb12u1' }] } });
       const shown = await t.as(t.adminToken, 'GET', `/api/v1/commands/${sent.json().id}`);
       expect(shown.json()).toMatchObject({ status: 'InProgress', invocations: [{ status: 'InProgress' }] });
       // Delivered once: the next poll gets nothing.
@@ -62,7 +64,7 @@ for (const dialect of testDialects()) {
       aborter.abort();
       expect(await poll).toBeInstanceOf(Error);
       await new Promise((r) => setTimeout(r, 100));
-      const sent = await send({ document: 'Scan', nodeIds: [other.nodeId], parameters: {} });
+      const sent = await send({ document: 'Scan', targets: { nodeIds: [other.nodeId] }, parameters: {} });
       expect(sent.statusCode, sent.body).toBe(201);
       await new Promise((r) => setTimeout(r, 600));
       const shown = await t.as(t.adminToken, 'GET', `/api/v1/commands/${sent.json().id}`);
@@ -72,7 +74,7 @@ for (const dialect of testDialects()) {
     });
 
     it('applies a result exactly once per idempotency key, with the fresh inventory', async () => {
-      const sent = await send({ document: 'Scan', nodeIds: [node.nodeId] });
+      const sent = await send({ document: 'Scan', targets: { nodeIds: [node.nodeId] } });
       const [inv] = (await t.as(node.credential, 'GET', '/api/v1/agent/commands')).json().invocations;
       const result = {
         invocationId: inv.invocationId,
@@ -101,7 +103,7 @@ for (const dialect of testDialects()) {
 
     it('refuses results for invocations of another node with 404', async () => {
       const other = await enrolledNode(t, accountId, 'worker-2');
-      await send({ document: 'Scan', nodeIds: [node.nodeId] });
+      await send({ document: 'Scan', targets: { nodeIds: [node.nodeId] } });
       const [inv] = (await t.as(node.credential, 'GET', '/api/v1/agent/commands')).json().invocations;
       const res = await t.as(other.credential, 'POST', '/api/v1/agent/results', {
         invocationId: inv.invocationId, idempotencyKey: 'stolen-key-01', status: 'Failed', startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(),
@@ -110,7 +112,7 @@ for (const dialect of testDialects()) {
     });
 
     it('cancels what was not delivered yet', async () => {
-      const sent = await send({ document: 'Scan', nodeIds: [node.nodeId] });
+      const sent = await send({ document: 'Scan', targets: { nodeIds: [node.nodeId] } });
       const res = await t.as(t.adminToken, 'POST', `/api/v1/commands/${sent.json().id}/cancel`);
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ status: 'Cancelled', invocations: [{ status: 'Cancelled' }] });
@@ -129,7 +131,7 @@ for (const dialect of testDialects()) {
         const started = Date.now();
         const poll = second.app.inject({ method: 'GET', url: '/api/v1/agent/commands?wait=10', headers: { authorization: `Bearer ${node.credential}` } });
         await new Promise((r) => setTimeout(r, 300));
-        const sent = await send({ document: 'Scan', nodeIds: [node.nodeId] });
+        const sent = await send({ document: 'Scan', targets: { nodeIds: [node.nodeId] } });
         const res = await poll;
         expect(res.json().invocations.map((i: { commandId: string }) => i.commandId)).toEqual([sent.json().id]);
         expect(Date.now() - started).toBeLessThan(5000);

@@ -49,7 +49,7 @@ for (const dialect of testDialects()) {
       const poll = (app: App) => app.app.inject({ method: 'GET', url: '/api/v1/agent/commands?wait=5', headers: { authorization: `Bearer ${node.credential}` } });
       const polls = [poll(t), poll(second), poll(t), poll(second)];
       await new Promise((r) => setTimeout(r, 200));
-      const sent = await t.as(t.adminToken, 'POST', `/api/v1/accounts/${accountId}/commands`, { document: 'Scan', nodeIds: [node.nodeId] });
+      const sent = await t.as(t.adminToken, 'POST', `/api/v1/accounts/${accountId}/commands`, { document: 'Scan', targets: { nodeIds: [node.nodeId] } });
       expect(sent.statusCode).toBe(201);
       const delivered = (await Promise.all(polls)).flatMap((r) => r.json().invocations as { commandId: string }[]);
       expect(delivered.map((i) => i.commandId)).toEqual([sent.json().id]);
@@ -57,7 +57,7 @@ for (const dialect of testDialects()) {
 
     it('the same result sent to both instances at once is applied once', async () => {
       const node = await enrolledNode(t, accountId, 'doubled');
-      await t.as(t.adminToken, 'POST', `/api/v1/accounts/${accountId}/commands`, { document: 'Scan', nodeIds: [node.nodeId] });
+      await t.as(t.adminToken, 'POST', `/api/v1/accounts/${accountId}/commands`, { document: 'Scan', targets: { nodeIds: [node.nodeId] } });
       const [inv] = (await t.as(node.credential, 'GET', '/api/v1/agent/commands')).json().invocations;
       const at = new Date().toISOString();
       const body = { invocationId: inv.invocationId, idempotencyKey: 'twice-sent-01', status: 'Success', startedAt: at, finishedAt: at };

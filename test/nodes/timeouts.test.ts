@@ -18,7 +18,7 @@ for (const dialect of testDialects()) {
     });
 
     const command = async (nodeId: string) => {
-      const res = await t.as(t.adminToken, 'POST', `/api/v1/accounts/${accountId}/commands`, { document: 'Scan', nodeIds: [nodeId], timeoutSeconds: 600 });
+      const res = await t.as(t.adminToken, 'POST', `/api/v1/accounts/${accountId}/commands`, { document: 'Scan', targets: { nodeIds: [nodeId] }, timeoutSeconds: 600 });
       expect(res.statusCode, res.body).toBe(201);
       return String(res.json().id);
     };

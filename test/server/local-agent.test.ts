@@ -69,7 +69,7 @@ describe.runIf(available)('the local agent of `patchwarden server` (quick start)
 
     const sent = await first.client.call(endpoints.sendCommand, {
       params: { accountId: node.accountId },
-      body: { document: 'Install', nodeIds: [node.id], parameters: { rebootOption: 'NoReboot', items: [{ name: 'demo-lib', version: '1.0-3' }] } },
+      body: { document: 'Install', targets: { nodeIds: [node.id] }, parameters: { rebootOption: 'NoReboot', installOverrideList: [{ name: 'demo-lib', version: '1.0-3' }] } },
     });
     const done = await until('the Install to end', async () => {
       const c = await first.client.call(endpoints.getCommand, { params: { commandId: sent.id } });

@@ -14,6 +14,7 @@ import { newNodeCredential, newNodeId } from '../auth/node-credentials.js';
 import { safeEqual, sha256 } from '../auth/secrets.js';
 import { refreshCommandStatus } from './commands.service.js';
 import { auditEntry, nodeOf, type RequestContext, type ServiceDeps } from './context.js';
+import { dispatchCommand, expireAndDispatch } from './dispatch.js';
 import type { InvocationNotifier } from './invocation-notifier.js';
 import { ComplianceService } from './compliance.service.js';
 
@@ -191,7 +192,9 @@ export class AgentService {
         return true;
       });
       if (claimed) {
-        out.push({ invocationId: id, commandId: command.id, document: command.document, parameters: command.parameters, timeoutSeconds: command.timeoutSeconds, deliveredAt: at.toISOString() });
+        // An Install's own list of this node (from its snapshot), else the command's parameters.
+        const parameters = invocation?.parameters ?? command.parameters;
+        out.push({ invocationId: id, commandId: command.id, document: command.document, parameters, timeoutSeconds: command.timeoutSeconds, deliveredAt: at.toISOString() });
       }
     }
     return out;
@@ -210,11 +213,9 @@ export class AgentService {
     }
   }
 
-  /** Ends this node's invocations past their deadline (Undeliverable / TimedOut). */
+  /** Ends this node's invocations past their deadline (Undeliverable / TimedOut), and dispatches what that frees. */
   private async expire(nodeId: string): Promise<void> {
-    await this.deps.store.transaction(async (tx) => {
-      for (const commandId of await tx.commands.expireOverdue(this.deps.clock().toISOString(), nodeId)) await refreshCommandStatus(tx, commandId);
-    });
+    await expireAndDispatch(this.deps, this.notifier, nodeId);
   }
 
   /** A Scan or Install result: the node's compliance, with the Install's outcomes and the command's snapshot and override. */
@@ -277,6 +278,8 @@ export class AgentService {
         );
         return response;
       });
+      // Rate control: the invocation ended, so another may start (or the command stops).
+      await dispatchCommand(this.deps, this.notifier, before.commandId);
       await this.evaluateResult(node.nodeId, before.commandId, input);
       return answer;
     } catch (err) {

@@ -1,28 +1,25 @@
 import { readableAccounts } from '../../domain/access.js';
 import { AppError } from '../../domain/errors.js';
-import { CommandParameters, type CommandDetail, type CommandStatus, type CommandSummary, type Invocation, type SendCommandRequest } from '../../contracts/api.js';
-import { newId, type CommandRecord, type InvocationRecord, type Page, type PageRequest, type Repositories } from '../../store/index.js';
+import { CommandParameters, SendCommandRequest, type CommandDetail, type CommandSummary, type Invocation } from '../../contracts/api.js';
+import {
+  newId,
+  type CommandRecord,
+  type InvocationRecord,
+  type NewInvocation,
+  type Page,
+  type PageRequest,
+  type SnapshotItemRecord,
+  type SnapshotRecord,
+} from '../../store/index.js';
+import { deriveCommandStatus, refreshCommandStatus } from './command-status.js';
 import { auditEntry, principalOf, requireAccountAccess, requireObjectAccess, type RequestContext, type ServiceDeps } from './context.js';
+import { dispatchIn, expireAndDispatch } from './dispatch.js';
+import { resolveEffectiveBaselines, type EffectiveBaseline } from './effective-baseline.js';
 import type { InvocationNotifier } from './invocation-notifier.js';
+import { explicitBaseline, freezeSnapshot, installListsFrom, maySnapshotBeUsed, nodesById } from './snapshots.service.js';
+import { resolveTargets } from './targets.js';
 
-const ACTIVE = new Set(['Pending', 'InProgress']);
-
-/**
- * A command's status from its invocations: Pending while none started, InProgress while any runs,
- * then Success when all succeeded, Cancelled when cancelled without failures, else Failed.
- */
-export function deriveCommandStatus(counts: Record<string, number>): CommandStatus {
-  const total = Object.values(counts).reduce((a, b) => a + b, 0);
-  const n = (s: string) => counts[s] ?? 0;
-  if (total === 0) return 'Success';
-  if (n('Pending') === total) return 'Pending';
-  if (Object.keys(counts).some((s) => ACTIVE.has(s) && n(s) > 0)) return 'InProgress';
-  if (n('Success') === total) return 'Success';
-  if (n('Failed') + n('TimedOut') + n('Undeliverable') > 0) return 'Failed';
-  return 'Cancelled';
-}
-
-function toInvocation(i: InvocationRecord): Invocation {
+function toInvocation(i: InvocationRecord, command: CommandRecord): Invocation {
   return {
     id: i.id,
     commandId: i.commandId,
@@ -33,6 +30,8 @@ function toInvocation(i: InvocationRecord): Invocation {
     finishedAt: i.finishedAt,
     output: i.output,
     outcomes: i.result.outcomes,
+    releasedAt: i.releasedAt,
+    items: (i.parameters ?? command.parameters).items,
   };
 }
 
@@ -43,6 +42,10 @@ function toSummary(c: CommandRecord, counts: Record<string, number>): CommandSum
     document: c.document,
     parameters: c.parameters,
     targets: c.targets,
+    targetCount: c.targetCount,
+    maxConcurrency: c.maxConcurrency,
+    maxErrors: c.maxErrors,
+    comment: c.comment,
     timeoutSeconds: c.timeoutSeconds,
     createdBy: c.createdBy,
     createdAt: c.createdAt,
@@ -52,11 +55,7 @@ function toSummary(c: CommandRecord, counts: Record<string, number>): CommandSum
   };
 }
 
-/** Stores the derived status on the command (for listing and, later, for rate control). */
-export async function refreshCommandStatus(tx: Repositories, commandId: string): Promise<void> {
-  const counts = (await tx.commands.counts([commandId])).get(commandId) ?? {};
-  await tx.commands.setStatus(commandId, deriveCommandStatus(counts));
-}
+export { deriveCommandStatus, refreshCommandStatus } from './command-status.js';
 
 /** Scan and Install commands sent to nodes, one invocation per node. */
 export class CommandsService {
@@ -69,41 +68,92 @@ export class CommandsService {
     const principal = requireAccountAccess(ctx, accountId, 'operate');
     if ((await this.deps.store.accounts.get(accountId)) === undefined) throw new AppError('not_found', `Account "${accountId}" does not exist or is not yours to see.`);
     const parsed = CommandParameters.parse(input.parameters ?? {});
-    if (input.document === 'Install' && parsed.installOverrideList.length === 0) {
-      throw new AppError('validation', 'An Install needs parameters.installOverrideList: the exact packages and versions to install (e.g. --item openssl=3.0.15-1~deb12u1).');
+    const request = SendCommandRequest.parse(input);
+    if (request.document === 'Scan' && parsed.installOverrideList.length > 0) throw new AppError('validation', 'A Scan installs nothing; leave parameters.installOverrideList empty.');
+    if (request.document === 'Scan' && parsed.snapshotId !== undefined) throw new AppError('validation', 'A Scan installs nothing; parameters.snapshotId is for Installs.');
+    if (parsed.installOverrideList.length > 0 && (parsed.snapshotId !== undefined || parsed.baselineId !== undefined)) {
+      throw new AppError('validation', 'parameters.installOverrideList installs exactly its list: leave snapshotId and baselineId out (or drop the override list to install from a snapshot).');
     }
-    if (input.document === 'Scan' && parsed.installOverrideList.length > 0) throw new AppError('validation', 'A Scan installs nothing; leave parameters.installOverrideList empty.');
-    const parameters = { ...parsed, items: parsed.installOverrideList };
-    const nodeIds = [...new Set(input.nodeIds)];
-    for (const nodeId of nodeIds) {
-      const node = await this.deps.store.nodes.get(nodeId);
-      if (node === undefined || node.accountId !== accountId) throw new AppError('not_found', `Node "${nodeId}" is not registered in account "${accountId}"; list them with \`patchwarden nodes list --account ${accountId}\`.`);
-      if (node.deregisteredAt !== null) throw new AppError('conflict', `Node "${nodeId}" is deregistered; it cannot receive commands.`);
+    if (parsed.snapshotId !== undefined && parsed.baselineId !== undefined) {
+      throw new AppError('validation', 'A snapshot was frozen from its own baselines: give parameters.snapshotId or parameters.baselineId, not both.');
     }
     const now = this.deps.clock();
-    const command: CommandRecord = {
-      id: newId('cmd'),
-      accountId,
-      document: input.document,
-      parameters,
-      targets: { nodeIds },
-      timeoutSeconds: input.timeoutSeconds ?? 3600,
-      createdBy: principal.username,
-      createdAt: now.toISOString(),
-      cancelledAt: null,
-      status: 'Pending',
-    };
-    await this.deps.store.transaction(async (tx) => {
-      await tx.commands.insert(
-        command,
-        nodeIds.map((nodeId) => ({ id: newId('inv'), nodeId })),
-      );
+    const commandId = newId('cmd');
+    const released = await this.deps.store.transaction(async (tx) => {
+      const { nodeIds } = await resolveTargets(tx, accountId, request.targets);
+      const override = parsed.baselineId === undefined ? undefined : await explicitBaseline(tx, accountId, parsed.baselineId);
+      const parameters: CommandParameters = { ...parsed, items: [] };
+      let invocations: NewInvocation[] = nodeIds.map((nodeId) => ({ id: newId('inv'), nodeId }));
+      let snapshotInfo: Record<string, unknown> = {};
+      if (request.document === 'Install' && parsed.installOverrideList.length > 0) {
+        // Every node installs exactly the override list (kept once, on the command).
+        parameters.items = parsed.installOverrideList;
+      } else if (request.document === 'Install') {
+        const nodes = await nodesById(tx, nodeIds);
+        let snapshot: SnapshotRecord;
+        let items: SnapshotItemRecord[];
+        let effective: Map<string, EffectiveBaseline>;
+        if (parsed.snapshotId !== undefined) {
+          const given = await tx.snapshots.get(parsed.snapshotId);
+          if (given === undefined || !maySnapshotBeUsed(principal, given.accountId, accountId)) {
+            throw new AppError('not_found', `Snapshot "${parsed.snapshotId}" does not exist in account "${accountId}"; list them with \`patchwarden snapshots list --account ${accountId}\`.`);
+          }
+          snapshot = given;
+          items = await tx.snapshots.items(given.id);
+          effective = await resolveEffectiveBaselines(tx, nodes);
+        } else {
+          ({ snapshot, items, effective } = await freezeSnapshot(tx, { accountId, nodes, override, description: `frozen by Install ${commandId}`, createdBy: principal.username, commandId, now }));
+        }
+        parameters.snapshotId = snapshot.id;
+        const lists = await installListsFrom(tx, snapshot, items, nodes, effective);
+        invocations = invocations.map((inv) => {
+          const list = lists.get(inv.nodeId);
+          if (list === undefined || 'error' in list) {
+            return { ...inv, endedAs: { status: 'Failed' as const, output: `not started: ${list === undefined ? 'the node is unknown' : list.error}` } };
+          }
+          return { ...inv, parameters: { ...parameters, items: list.items } };
+        });
+        snapshotInfo = { snapshotId: snapshot.id, frozen: parsed.snapshotId === undefined, snapshotItems: items.length };
+      }
+      const command: CommandRecord = {
+        id: commandId,
+        accountId,
+        document: request.document,
+        parameters,
+        targets: request.targets,
+        targetCount: nodeIds.length,
+        maxConcurrency: request.maxConcurrency ?? '50',
+        maxErrors: request.maxErrors ?? '0',
+        comment: request.comment ?? '',
+        timeoutSeconds: request.timeoutSeconds ?? 3600,
+        createdBy: principal.username,
+        createdAt: now.toISOString(),
+        cancelledAt: null,
+        status: 'Pending',
+      };
+      await tx.commands.insert(command, invocations);
+      await refreshCommandStatus(tx, commandId);
       await tx.audit.append(
-        auditEntry(ctx, now, { action: 'command.send', targetType: 'command', targetId: command.id, accountId, details: { document: input.document, nodeIds, parameters } }),
+        auditEntry(ctx, now, {
+          action: 'command.send',
+          targetType: 'command',
+          targetId: commandId,
+          accountId,
+          details: {
+            document: request.document,
+            targets: request.targets,
+            nodes: nodeIds.length,
+            maxConcurrency: command.maxConcurrency,
+            maxErrors: command.maxErrors,
+            parameters: { rebootOption: parameters.rebootOption, installOverrideList: parameters.installOverrideList.length, baselineId: parameters.baselineId },
+            ...snapshotInfo,
+          },
+        }),
       );
+      return dispatchIn(tx, this.deps.store.dialect, commandId, now);
     });
-    for (const nodeId of nodeIds) this.notifier.notify(nodeId);
-    return this.detail(command.id);
+    for (const nodeId of released) this.notifier.notify(nodeId);
+    return this.detail(commandId);
   }
 
   private async detail(commandId: string): Promise<CommandDetail> {
@@ -112,7 +162,7 @@ export class CommandsService {
     const invocations = await this.deps.store.commands.invocations(commandId);
     const counts: Record<string, number> = {};
     for (const i of invocations) counts[i.status] = (counts[i.status] ?? 0) + 1;
-    return { ...toSummary(command, counts), invocations: invocations.map(toInvocation) };
+    return { ...toSummary(command, counts), invocations: invocations.map((i) => toInvocation(i, command)) };
   }
 
   private async command(ctx: RequestContext, commandId: string, action: 'read' | 'operate'): Promise<CommandRecord> {
@@ -130,11 +180,9 @@ export class CommandsService {
     return this.detail(commandId);
   }
 
-  /** Ends invocations past their deadline (Undeliverable / TimedOut), so reads show the truth. */
+  /** Ends invocations past their deadline (Undeliverable / TimedOut), so reads show the truth, and dispatches what that frees. */
   private async expireOverdue(): Promise<void> {
-    await this.deps.store.transaction(async (tx) => {
-      for (const commandId of await tx.commands.expireOverdue(this.deps.clock().toISOString())) await refreshCommandStatus(tx, commandId);
-    });
+    await expireAndDispatch(this.deps, this.notifier);
   }
 
   async list(ctx: RequestContext, query: PageRequest & { accountId?: string | undefined; document?: string | undefined }): Promise<Page<CommandSummary>> {
@@ -144,7 +192,7 @@ export class CommandsService {
     return { ...page, items: page.items.map((c) => toSummary(c, counts.get(c.id) ?? {})) };
   }
 
-  /** Cancels what was not delivered yet; invocations already running finish and report. */
+  /** Cancels what was not delivered yet (waiting or released); invocations already running finish and report. */
   async cancel(ctx: RequestContext, commandId: string): Promise<CommandDetail> {
     const command = await this.command(ctx, commandId, 'operate');
     const now = this.deps.clock();

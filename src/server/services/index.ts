@@ -6,6 +6,8 @@ import { CommandsService } from './commands.service.js';
 import { ComplianceService } from './compliance.service.js';
 import { InvocationNotifier } from './invocation-notifier.js';
 import { NodesService } from './nodes.service.js';
+import { ResourceGroupsService } from './resource-groups.service.js';
+import { SnapshotsService } from './snapshots.service.js';
 import { AuditService } from './audit.service.js';
 import { AuthService } from './auth.service.js';
 import type { ServiceDeps } from './context.js';
@@ -23,6 +25,8 @@ export interface Services {
   commands: CommandsService;
   agent: AgentService;
   compliance: ComplianceService;
+  resourceGroups: ResourceGroupsService;
+  snapshots: SnapshotsService;
   baselines: BaselinesService;
   /** Wakes long-polls of this process; closed when the server stops. */
   notifier: InvocationNotifier;
@@ -37,6 +41,8 @@ export function createServices(deps: ServiceDeps): Services {
     commands: new CommandsService(deps, notifier),
     agent: new AgentService(deps, notifier, compliance),
     compliance,
+    resourceGroups: new ResourceGroupsService(deps),
+    snapshots: new SnapshotsService(deps),
     baselines: new BaselinesService(deps),
     notifier,
     auth: new AuthService(deps),

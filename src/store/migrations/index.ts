@@ -1,11 +1,12 @@
 import { foundation } from './0001-foundation.js';
 import { advisories } from './0002-advisories.js';
 import { nodes } from './0003-nodes.js';
-import { compliance } from './0006-compliance.js';
 import { baselines } from './0004-baselines.js';
+import { targets } from './0005-targets.js';
+import { compliance } from './0006-compliance.js';
 import type { Migration } from './migration.js';
 
 export type { Dialect, Migration } from './migration.js';
 
 /** Every migration, in order. */
-export const migrations: readonly Migration[] = [foundation, advisories, nodes, baselines, compliance];
+export const migrations: readonly Migration[] = [foundation, advisories, nodes, baselines, targets, compliance];
