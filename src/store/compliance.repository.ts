@@ -6,7 +6,6 @@ import {
   type InstalledPackageFact,
   type PatchState,
   type PatchStateRecord,
-  type PriorPatchState,
   type SlaDays,
   type StateCounts,
 } from '../domain/compliance/model.js';
@@ -16,8 +15,10 @@ import type { ComplianceHistoryTable, Database, NodeComplianceTable, NodePatchSt
 
 const CHUNK = 500;
 const NAME_CHUNK = 1000;
+/** (node, name) pairs per query (two parameters each). */
+const PAIR_CHUNK = 5000;
 /** Rows per multi-row INSERT (23 columns: well under both databases' parameter limits). */
-const INSERT_CHUNK = 400;
+const INSERT_CHUNK = 1000;
 
 /** The column of node_compliance that counts each state. */
 export const COUNT_COLUMN_OF: Record<PatchState, (typeof COUNT_COLUMNS)[number]> = {
@@ -30,6 +31,26 @@ export const COUNT_COLUMN_OF: Record<PatchState, (typeof COUNT_COLUMNS)[number]>
   NOT_APPLICABLE: 'not_applicable',
   AVAILABLE_SECURITY_UPDATE: 'available_security_update',
 };
+
+/** A pending update as evaluation reads it (see updatesForEvaluation). */
+export interface UpdateForEvaluation {
+  name: string;
+  arch: string;
+  installedVersion: string;
+  candidateVersion: string;
+  security: boolean;
+  classification: string;
+  severity: string;
+  section: string;
+  priority: string;
+  advisoryIds: string[];
+  cves: string[];
+  releaseDate: string | null;
+  /** The installed package's source ('' when the package row is missing). */
+  sourceName: string;
+  sourceVersion: string;
+  firstSeenAt: string | null;
+}
 
 export type ComplianceOperation = 'Scan' | 'Install' | 'Inventory' | 'Reevaluation';
 
@@ -347,6 +368,11 @@ const EXCLUDED_COMPLIANCE = Object.fromEntries(
     .map((c) => [c, sql.ref(`excluded.${c}`)]),
 ) as { [K in Exclude<keyof NodeComplianceTable, 'node_id'>]: RawBuilder<NodeComplianceTable[K]> };
 
+/** `excluded.<column>` for every column of node_patch_states but the key. */
+const EXCLUDED_STATE = Object.fromEntries(
+  ['account_id', 'state', 'installed_version', 'candidate_version', 'approved_version', 'approved_at', 'compliance_level', 'severity', 'classification', 'security', 'cves', 'advisory_ids', 'release_date', 'failed_at', 'failure_message', 'pending_reboot_since', 'due_at', 'overdue', 'reason', 'updated_at'].map((c) => [c, sql.ref(`excluded.${c}`)]),
+) as { [K in Exclude<keyof NodePatchStatesTable, 'node_id' | 'name' | 'arch'>]: RawBuilder<NodePatchStatesTable[K]> };
+
 /** `sum(case when <cond> then 1 else 0 end)` as a number on both databases. */
 function countWhen(cond: Expression<SqlBool>) {
   return sql<number>`sum(case when ${cond} then 1 else 0 end)`;
@@ -363,29 +389,13 @@ export class ComplianceRepository {
   // ---- evaluation reads -------------------------------------------------------------------
 
   /** The stored states of these nodes (the memory of INSTALLED, FAILED and pending reboot). */
-  async priorStates(nodeIds: readonly string[]): Promise<Map<string, PriorPatchState[]>> {
-    const out = new Map<string, PriorPatchState[]>();
+  async priorStates(nodeIds: readonly string[]): Promise<Map<string, StoredPatchState[]>> {
+    const out = new Map<string, StoredPatchState[]>();
     for (const part of chunks(nodeIds, CHUNK)) {
       const rows = await this.db.selectFrom('node_patch_states').selectAll().where('node_id', 'in', part).execute();
       for (const r of rows) {
-        const s = toState(r);
         const list = out.get(r.node_id) ?? [];
-        list.push({
-          name: s.name,
-          arch: s.arch,
-          state: s.state,
-          approvedVersion: s.approvedVersion,
-          approvedAt: s.approvedAt,
-          complianceLevel: s.complianceLevel,
-          severity: s.severity,
-          classification: s.classification,
-          security: s.security,
-          cves: s.cves,
-          advisoryIds: s.advisoryIds,
-          failedAt: s.failedAt,
-          failureMessage: s.failureMessage,
-          pendingRebootSince: s.pendingRebootSince,
-        });
+        list.push(toState(r));
         out.set(r.node_id, list);
       }
     }
@@ -393,54 +403,129 @@ export class ComplianceRepository {
   }
 
   /**
-   * Installed packages of these nodes whose name is one of `names` or matches one of the `*`
+   * Installed packages of (node, name) pairs, read by primary key: `(node_id, name) IN (VALUES …)`
+   * in slices, so a chunk of nodes costs one index seek per pair, not a scan of every package.
+   */
+  private async packagesByPairs(byNode: ReadonlyMap<string, Iterable<string>>): Promise<Selectable<Database['node_packages']>[]> {
+    const pairs: [string, string][] = [];
+    for (const [nodeId, names] of byNode) for (const name of new Set(names)) pairs.push([nodeId, name]);
+    const rows: Selectable<Database['node_packages']>[] = [];
+    for (const part of chunks(pairs, PAIR_CHUNK)) {
+      const values = sql.join(part.map(([n, m]) => sql`(${n}, ${m})`));
+      rows.push(
+        ...(await this.db
+          .selectFrom('node_packages')
+          .selectAll()
+          .where(sql<SqlBool>`(${sql.ref('node_id')}, ${sql.ref('name')}) in (values ${values})`)
+          .execute()),
+      );
+    }
+    return rows;
+  }
+
+  /**
+   * Installed packages: per node the names asked for, plus those matching one of the node's `*`
    * patterns (LIKE with the other wildcards escaped); `all` reads every package.
    */
-  async installedPackages(nodeIds: readonly string[], which: { names: readonly string[]; patterns: readonly string[] } | 'all'): Promise<Map<string, InstalledPackageFact[]>> {
+  async installedPackages(
+    nodeIds: readonly string[],
+    which: { byNode: ReadonlyMap<string, Iterable<string>>; patternsByNode: ReadonlyMap<string, readonly string[]> } | 'all',
+  ): Promise<Map<string, InstalledPackageFact[]>> {
     const out = new Map<string, InstalledPackageFact[]>();
+    const seen = new Set<string>();
     const add = (rows: { node_id: string; name: string; arch: string; version: string }[]): void => {
       for (const r of rows) {
+        const key = `${r.node_id}\u0000${r.name}\u0000${r.arch}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
         const list = out.get(r.node_id) ?? [];
         list.push({ name: r.name, arch: r.arch, version: r.version });
         out.set(r.node_id, list);
       }
     };
-    for (const part of chunks(nodeIds, CHUNK)) {
-      const base = this.db.selectFrom('node_packages').select(['node_id', 'name', 'arch', 'version']).where('node_id', 'in', part);
-      if (which === 'all') {
-        add(await base.execute());
-        continue;
-      }
-      for (const names of chunks([...new Set(which.names)], NAME_CHUNK)) add(await base.where('name', 'in', names).execute());
-      const patterns = [...new Set(which.patterns)];
-      if (patterns.length > 0) {
-        const exact = new Set(which.names);
-        const rows = await base.where((eb) => eb.or(patterns.map((p) => sql<SqlBool>`${sql.ref('name')} like ${likeOf(p)} escape '\\'`))).execute();
-        add(rows.filter((r) => !exact.has(r.name)));
+    if (which === 'all') {
+      for (const part of chunks(nodeIds, CHUNK)) add(await this.db.selectFrom('node_packages').select(['node_id', 'name', 'arch', 'version']).where('node_id', 'in', part).execute());
+      return out;
+    }
+    add(await this.packagesByPairs(which.byNode));
+    // Only nodes whose baseline lists `*` patterns read their packages this way, grouped by pattern set.
+    const groups = new Map<string, { patterns: string[]; nodeIds: string[] }>();
+    for (const [nodeId, list] of which.patternsByNode) {
+      const patterns = [...new Set(list)].sort();
+      if (patterns.length === 0) continue;
+      const key = patterns.join('\u0000');
+      const g = groups.get(key) ?? { patterns, nodeIds: [] };
+      g.nodeIds.push(nodeId);
+      groups.set(key, g);
+    }
+    for (const g of groups.values()) {
+      for (const part of chunks(g.nodeIds, CHUNK)) {
+        add(
+          await this.db
+            .selectFrom('node_packages')
+            .select(['node_id', 'name', 'arch', 'version'])
+            .where('node_id', 'in', part)
+            .where((eb) => eb.or(g.patterns.map((p) => sql<SqlBool>`${sql.ref('name')} like ${likeOf(p)} escape '\\'`)))
+            .execute(),
+        );
       }
     }
     return out;
   }
 
-  /** The source package (and its version) of installed packages with these names, per node and `name\u0000arch`. */
-  async sourcesOf(nodeIds: readonly string[], names: readonly string[]): Promise<Map<string, Map<string, { sourceName: string; sourceVersion: string }>>> {
-    const out = new Map<string, Map<string, { sourceName: string; sourceVersion: string }>>();
+  /**
+   * The pending updates of nodes with what evaluation needs beside them, in one indexed join per
+   * chunk: the installed package's source name and version (advisories name source packages) and
+   * when the server first saw the candidate version (null: never, the caller records it).
+   */
+  async updatesForEvaluation(nodeIds: readonly string[]): Promise<Map<string, UpdateForEvaluation[]>> {
+    const out = new Map<string, UpdateForEvaluation[]>();
     for (const part of chunks(nodeIds, CHUNK)) {
-      for (const nameChunk of chunks([...new Set(names)], NAME_CHUNK)) {
-        const rows = await this.db
-          .selectFrom('node_packages')
-          .select(['node_id', 'name', 'arch', 'source_name', 'source_version'])
-          .where('node_id', 'in', part)
-          .where('name', 'in', nameChunk)
-          .execute();
-        for (const r of rows) {
-          const m = out.get(r.node_id) ?? new Map<string, { sourceName: string; sourceVersion: string }>();
-          m.set(`${r.name}\u0000${r.arch}`, { sourceName: r.source_name, sourceVersion: r.source_version });
-          out.set(r.node_id, m);
-        }
+      const rows = await this.db
+        .selectFrom('node_updates as u')
+        .leftJoin('node_packages as p', (j) => j.onRef('p.node_id', '=', 'u.node_id').onRef('p.name', '=', 'u.name').onRef('p.arch', '=', 'u.arch'))
+        .leftJoin('update_first_seen as f', (j) =>
+          j.onRef('f.node_id', '=', 'u.node_id').onRef('f.name', '=', 'u.name').onRef('f.arch', '=', 'u.arch').onRef('f.version', '=', 'u.candidate_version'),
+        )
+        .selectAll('u')
+        .select(['p.source_name as source_name', 'p.source_version as source_version', 'f.first_seen_at as first_seen_at'])
+        .where('u.node_id', 'in', part)
+        .execute();
+      for (const r of rows) {
+        const list = out.get(r.node_id) ?? [];
+        list.push({
+          name: r.name,
+          arch: r.arch,
+          installedVersion: r.installed_version,
+          candidateVersion: r.candidate_version,
+          security: Number(r.security) === 1,
+          classification: r.classification,
+          severity: r.severity,
+          section: r.section,
+          priority: r.priority,
+          advisoryIds: parseList(r.advisory_ids),
+          cves: parseList(r.cves),
+          releaseDate: r.release_date,
+          sourceName: r.source_name ?? '',
+          sourceVersion: r.source_version ?? '',
+          firstSeenAt: r.first_seen_at ?? null,
+        });
+        out.set(r.node_id, list);
       }
     }
     return out;
+  }
+
+  /** Records first-seen times (existing keys are kept). */
+  async recordFirstSeen(keys: readonly { nodeId: string; name: string; arch: string; version: string }[], now: string): Promise<void> {
+    const rows = keys.map((k) => ({ node_id: k.nodeId, name: k.name, arch: k.arch, version: k.version, first_seen_at: now }));
+    for (const part of chunks(rows, 1000)) {
+      await this.db
+        .insertInto('update_first_seen')
+        .values(part)
+        .onConflict((oc) => oc.columns(['node_id', 'name', 'arch', 'version']).doNothing())
+        .execute();
+    }
   }
 
   /** A cheap fingerprint of the imported advisories (count and last import): cached indexes are rebuilt when it changes. */
@@ -490,11 +575,45 @@ export class ComplianceRepository {
   // ---- evaluation writes ------------------------------------------------------------------
 
   /** Replaces the per-patch states of these nodes (nodes absent from `states` end with none). Run in a transaction. */
-  async replaceStates(entries: readonly { nodeId: string; accountId: string; states: readonly PatchStateRecord[] }[], now: string): Promise<void> {
-    for (const part of chunks(entries.map((e) => e.nodeId), CHUNK)) await this.db.deleteFrom('node_patch_states').where('node_id', 'in', part).execute();
-    const rows: NodePatchStatesTable[] = [];
-    for (const e of entries) for (const s of e.states) if (s.state !== 'INSTALLED_OTHER') rows.push(stateRow(e.nodeId, e.accountId, s, now));
-    for (const part of chunks(rows, INSERT_CHUNK)) await this.db.insertInto('node_patch_states').values(part).execute();
+  async replaceStates(
+    entries: readonly { nodeId: string; accountId: string; states: readonly PatchStateRecord[] }[],
+    now: string,
+    /** The stored states read before (priorStates): only the differences are written. */
+    previous?: ReadonlyMap<string, readonly StoredPatchState[]>,
+  ): Promise<void> {
+    if (previous === undefined) {
+      for (const part of chunks(entries.map((e) => e.nodeId), CHUNK)) await this.db.deleteFrom('node_patch_states').where('node_id', 'in', part).execute();
+      const rows: NodePatchStatesTable[] = [];
+      for (const e of entries) for (const st of e.states) if (st.state !== 'INSTALLED_OTHER') rows.push(stateRow(e.nodeId, e.accountId, st, now));
+      for (const part of chunks(rows, INSERT_CHUNK)) await this.db.insertInto('node_patch_states').values(part).execute();
+      return;
+    }
+    const same = (a: NodePatchStatesTable, b: NodePatchStatesTable): boolean => JSON.stringify({ ...a, updated_at: '' }) === JSON.stringify({ ...b, updated_at: '' });
+    const upserts: NodePatchStatesTable[] = [];
+    const deletes: [string, string, string][] = [];
+    for (const e of entries) {
+      const before = new Map((previous.get(e.nodeId) ?? []).map((p) => [`${p.name}\u0000${p.arch}`, stateRow(e.nodeId, p.accountId, p, p.updatedAt)]));
+      for (const st of e.states) {
+        if (st.state === 'INSTALLED_OTHER') continue;
+        const key = `${st.name}\u0000${st.arch}`;
+        const row = stateRow(e.nodeId, e.accountId, st, now);
+        const old = before.get(key);
+        before.delete(key);
+        if (old === undefined || !same(old, row)) upserts.push(row);
+      }
+      for (const old of before.values()) deletes.push([e.nodeId, old.name, old.arch]);
+    }
+    for (const part of chunks(deletes, PAIR_CHUNK)) {
+      const values = sql.join(part.map(([n, m, a]) => sql`(${n}, ${m}, ${a})`));
+      await this.db.deleteFrom('node_patch_states').where(sql<SqlBool>`(${sql.ref('node_id')}, ${sql.ref('name')}, ${sql.ref('arch')}) in (values ${values})`).execute();
+    }
+    for (const part of chunks(upserts, INSERT_CHUNK)) {
+      await this.db
+        .insertInto('node_patch_states')
+        .values(part)
+        .onConflict((oc) => oc.columns(['node_id', 'name', 'arch']).doUpdateSet(EXCLUDED_STATE))
+        .execute();
+    }
   }
 
   /** Inserts or replaces the current compliance of nodes. */

@@ -60,7 +60,7 @@ describeEachDatabase('compliance store', (db) => {
 
   it('reads installed packages by name and by `*` pattern, with LIKE wildcards escaped', async () => {
     const { store } = db();
-    const got = await store.compliance.installedPackages(nodeIds, { names: ['libfoo1'], patterns: ['lib_*'] });
+    const got = await store.compliance.installedPackages(nodeIds, { byNode: new Map([[nodeIds[0]!, ['libfoo1']]]), patternsByNode: new Map([[nodeIds[0]!, ['lib_*']]]) });
     expect(got.get(nodeIds[0]!)?.map((p) => p.name).sort()).toEqual(['lib_x', 'libfoo1']);
     const all = await store.compliance.installedPackages([nodeIds[1]!], 'all');
     expect(all.get(nodeIds[1]!)?.length).toBeGreaterThan(8);

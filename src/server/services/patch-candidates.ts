@@ -1,7 +1,6 @@
 import { AdvisoryIndex, type Finding } from '../../advisories/matcher.js';
 import { canonicalSeverity, type PatchCandidate } from '../../domain/baselines/approval.js';
-import type { PendingUpdate } from '../../contracts/inventory.contract.js';
-import type { NodeRecord, Repositories } from '../../store/index.js';
+import type { NodeRecord, Repositories, UpdateForEvaluation } from '../../store/index.js';
 
 const SEVERITY_RANK: Record<string, number> = { unknown: 0, none: 1, low: 2, medium: 3, high: 4, critical: 5 };
 
@@ -39,7 +38,7 @@ function safeMatch(index: AdvisoryIndex, instance: Parameters<AdvisoryIndex['mat
   }
 }
 
-function candidateOf(u: PendingUpdate, firstSeenAt: string | null): PatchCandidate {
+function candidateOf(u: UpdateForEvaluation, firstSeenAt: string | null): PatchCandidate {
   return {
     name: u.name,
     arch: u.arch,
@@ -100,35 +99,25 @@ export async function loadPatchCandidates(
   const now = (options.now ?? new Date()).toISOString();
   const nodes = options.nodes ?? (await repos.nodes.getMany(nodeIds));
   const nodeById = new Map(nodes.map((n) => [n.id, n]));
-  const updates = await repos.nodes.updatesOf(nodeIds);
-  const keys: { nodeId: string; name: string; arch: string; version: string }[] = [];
-  const names = new Set<string>();
-  for (const [nodeId, list] of updates) {
-    for (const u of list) {
-      keys.push({ nodeId, name: u.name, arch: u.arch, version: u.candidateVersion });
-      names.add(u.name);
-    }
-  }
-  const firstSeen = await repos.compliance.firstSeen(keys, now);
+  const updates = await repos.compliance.updatesForEvaluation(nodeIds);
+  const unseen: { nodeId: string; name: string; arch: string; version: string }[] = [];
+  for (const [nodeId, list] of updates) for (const u of list) if (u.firstSeenAt === null) unseen.push({ nodeId, name: u.name, arch: u.arch, version: u.candidateVersion });
+  if (unseen.length > 0) await repos.compliance.recordFirstSeen(unseen, now);
   const stamp = await repos.compliance.advisoryStamp();
   const hasAdvisories = !stamp.startsWith('0|');
-  const sources = hasAdvisories ? await repos.compliance.sourcesOf([...updates.keys()], [...names]) : new Map<string, Map<string, { sourceName: string; sourceVersion: string }>>();
   for (const nodeId of nodeIds) {
     const list = updates.get(nodeId) ?? [];
-    const node = nodeById.get(nodeId);
-    const ecosystem = node?.platform.ecosystem ?? '';
+    const ecosystem = nodeById.get(nodeId)?.platform.ecosystem ?? '';
     const index = hasAdvisories && ecosystem !== '' ? await indexFor(repos, ecosystem, stamp) : null;
-    const nodeSources = sources.get(nodeId);
     const candidates = list.map((u) => {
-      const c = candidateOf(u, firstSeen.get(`${nodeId}\u0000${u.name}\u0000${u.arch}\u0000${u.candidateVersion}`) ?? null);
+      const c = candidateOf(u, u.firstSeenAt ?? now);
       if (index === null) return c;
-      const src = nodeSources?.get(`${u.name}\u0000${u.arch}`);
-      const viaSource = src !== undefined && src.sourceName !== '';
+      const viaSource = u.sourceName !== '';
       const before = safeMatch(index, {
         ecosystem,
         name: u.name,
         version: u.installedVersion,
-        ...(viaSource ? { sourceName: src.sourceName, sourceVersion: src.sourceVersion === '' ? u.installedVersion : src.sourceVersion } : {}),
+        ...(viaSource ? { sourceName: u.sourceName, sourceVersion: u.sourceVersion === '' ? u.installedVersion : u.sourceVersion } : {}),
       });
       if (before.length === 0) return c;
       // The candidate's source version is not reported; a binary version equals it but for binNMUs (`+bN`).
@@ -137,7 +126,7 @@ export async function loadPatchCandidates(
         ecosystem,
         name: u.name,
         version: u.candidateVersion,
-        ...(viaSource ? { sourceName: src.sourceName, sourceVersion: candidateSource } : {}),
+        ...(viaSource ? { sourceName: u.sourceName, sourceVersion: candidateSource } : {}),
       });
       const still = new Set(after.map((f) => f.advisoryId));
       enrich(
