@@ -71,5 +71,5 @@ export interface CommandView {
 export async function command(t: TestApp, commandId: string): Promise<CommandView> {
   const res = await t.as(t.adminToken, 'GET', `/api/v1/commands/${commandId}`);
   expect(res.statusCode, res.body).toBe(200);
-  return res.json() as CommandView;
+  return res.json<CommandView>();
 }
