@@ -146,6 +146,27 @@ export class ApiClient {
     return { data: parsed.data as z.output<E['response']>, raw, headers: response.headers };
   }
 
+  /** Calls a GET endpoint that answers text (e.g. a CSV export): the body as it came, and its content type. */
+  async requestText<E extends AnyEndpoint>(endpoint: E, input: CallInput<E> = {}): Promise<{ text: string; contentType: string }> {
+    const path = expandPath(endpoint.path, input.params ?? {});
+    const url = `${this.server}${path}${queryString(input.query ?? {})}`;
+    const headers: Record<string, string> = { accept: [...(endpoint.textFormats ?? []), 'application/json'].join(', '), 'user-agent': this.options.userAgent };
+    const creds = this.options.credentials;
+    if (creds !== null && 'token' in creds) headers.authorization = `Bearer ${creds.token}`;
+    if (creds !== null && 'sessionCookie' in creds) headers.cookie = creds.sessionCookie;
+    const timeoutMs = this.options.timeoutMs ?? 30_000;
+    let response: Response;
+    try {
+      response = await fetch(url, { method: endpoint.method, headers, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    } catch (err) {
+      const reason = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : networkReason(err);
+      throw new AppError('unavailable', `cannot reach ${this.server}: ${reason}; is the server running? set --server or PATCHWARDEN_SERVER`, { cause: err });
+    }
+    const text = await response.text();
+    if (!response.ok) throw this.errorOf(endpoint, response, text);
+    return { text, contentType: response.headers.get('content-type') ?? '' };
+  }
+
   private errorOf(endpoint: AnyEndpoint, response: Response, text: string): AppError {
     let json: unknown;
     try {

@@ -8,6 +8,7 @@ import { registerAdvisoriesCommand } from './commands/advisories.command.js';
 import { registerAuditCommand } from './commands/audit.command.js';
 import { registerBaselinesCommand } from './commands/baselines.command.js';
 import { registerCommandsCommand } from './commands/commands.command.js';
+import { registerComplianceCommand } from './commands/compliance.command.js';
 import { registerGroupsCommand } from './commands/groups.command.js';
 import { registerSnapshotsCommand } from './commands/snapshots.command.js';
 import { registerLoginCommand } from './commands/login.command.js';
@@ -64,6 +65,7 @@ else ~/.config/patchwarden/cli.json. Every command has --help; list commands tak
   registerNodesCommand(program, cli);
   registerBaselinesCommand(program, cli);
   registerCommandsCommand(program, cli);
+  registerComplianceCommand(program, cli);
   registerGroupsCommand(program, cli);
   registerSnapshotsCommand(program, cli);
   registerVersionCommand(program, io);
