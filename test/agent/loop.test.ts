@@ -135,6 +135,22 @@ describe.runIf(available)('agent loop against a real server, on an apt root', ()
     expect((await a.waitForCommand(ok.id)).invocations[0]).toMatchObject({ status: 'Success', outcomes: [{ name: 'demo-scripted', state: 'installed' }] });
   });
 
+  it('an Install whose snapshot has nothing newer for the node succeeds with nothing to install, and reports a fresh inventory', async () => {
+    // A baseline that approves only a package the node does not have: the frozen snapshot gives this node an empty list.
+    const baseline = await a.client.call(endpoints.createBaseline, {
+      params: { accountId: a.accountId },
+      body: { name: 'approves-nothing-here', operatingSystem: 'DEBIAN', approvalRules: [], approvedPatches: ['demo-absent'] },
+    });
+    const before = (await a.client.call(endpoints.getNode, { params: { nodeId } })).inventoryRevision;
+    const cmd = await a.send({ document: 'Install', nodeIds: [nodeId], parameters: { rebootOption: 'NoReboot', baselineId: baseline.id } });
+    expect(cmd.parameters.snapshotId).toMatch(/^snap_/);
+    expect(cmd.invocations[0]!.items).toEqual([]);
+    const done = await a.waitForCommand(cmd.id);
+    expect(done.invocations[0]).toMatchObject({ status: 'Success', outcomes: [] });
+    expect(done.invocations[0]!.output).toMatch(/^nothing to install/);
+    expect((await a.client.call(endpoints.getNode, { params: { nodeId } })).inventoryRevision).toBeGreaterThan(before);
+  });
+
   it('RebootIfNeeded reboots when the OS signals it (simulated on a root), then completes and reports', async () => {
     writeFileSync(join(root, 'run/reboot-required'), '*** System restart required ***\n');
     writeFileSync(join(root, 'run/reboot-required.pkgs'), 'demo-lib\n');
