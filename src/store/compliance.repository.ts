@@ -740,6 +740,19 @@ export class ComplianceRepository {
     return (await this.db.selectFrom('nodes').select('id').where('deregistered_at', 'is', null).orderBy('id').execute()).map((r) => r.id);
   }
 
+  /** A value the compliance job remembers (undefined when never set). */
+  async marker(name: string): Promise<string | undefined> {
+    return (await this.db.selectFrom('compliance_markers').select('value').where('name', '=', name).executeTakeFirst())?.value;
+  }
+
+  async setMarker(name: string, value: string, now: string): Promise<void> {
+    await this.db
+      .insertInto('compliance_markers')
+      .values({ name, value, updated_at: now })
+      .onConflict((oc) => oc.column('name').doUpdateSet({ value, updated_at: now }))
+      .execute();
+  }
+
   // ---- settings -----------------------------------------------------------------------------
 
   async getSla(organizationId: string): Promise<{ sla: SlaDays; updatedAt: string | null } | undefined> {

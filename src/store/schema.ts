@@ -381,6 +381,12 @@ export interface UpdateFirstSeenTable {
   first_seen_at: string;
 }
 
+export interface ComplianceMarkersTable {
+  name: string;
+  value: string;
+  updated_at: string;
+}
+
 export interface ComplianceSettingsTable {
   organization_id: string;
   sla_critical: number | null;
@@ -455,4 +461,5 @@ export interface Database {
   compliance_daily: ComplianceDailyTable;
   update_first_seen: UpdateFirstSeenTable;
   compliance_settings: ComplianceSettingsTable;
+  compliance_markers: ComplianceMarkersTable;
 }

@@ -125,5 +125,35 @@ for (const dialect of testDialects()) {
         job.stop();
       }
     });
+
+    it('an advisory import makes the job re-evaluate every node against it', async () => {
+      const node = await enrolledNode(t, accountId, 'mail-1');
+      await report(t, node.credential, debianInventory('mail-1', [pkg('curl', '7.88.1-10')], [update('curl', '7.88.1-10', '7.88.1-10+deb12u8')]));
+      expect((await get(`/api/v1/nodes/${node.nodeId}/compliance`)).node.status).toBe('COMPLIANT');
+      const job = startComplianceJob({ store: t.db.store, clock: time.clock, logger: t.app.log as never, compliance: t.services.compliance }, 'test-holder', 3_600_000);
+      try {
+        await job.runOnce();
+        time.advanceDays(1);
+        await t.db.store.advisories.upsertMany([
+          {
+            source: 'test',
+            record: {
+              id: 'DSA-5800-1',
+              modified: '2026-03-01T00:00:00Z',
+              published: '2026-02-20T00:00:00Z',
+              aliases: ['CVE-2026-0042'],
+              severity: [{ type: 'CVSS_V3', score: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H' }],
+              affected: [{ package: { ecosystem: 'Debian:12', name: 'curl' }, ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '7.88.1-10+deb12u8' }] }] }],
+            },
+          },
+        ]);
+        expect(await job.runOnce()).toBeGreaterThanOrEqual(1);
+        const after = await get(`/api/v1/nodes/${node.nodeId}/compliance`);
+        expect(after.node).toMatchObject({ status: 'NON_COMPLIANT', severity: 'critical', stale: false });
+        expect(after.patches.find((p: { name: string }) => p.name === 'curl')).toMatchObject({ state: 'MISSING', cves: ['CVE-2026-0042'], releaseDate: '2026-02-20T00:00:00.000Z' });
+      } finally {
+        job.stop();
+      }
+    });
   });
 }

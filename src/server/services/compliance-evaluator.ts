@@ -11,6 +11,8 @@ import { loadPatchCandidates } from './patch-candidates.js';
 
 /** Nodes evaluated per read/write round (and per transaction). */
 const CHUNK = 500;
+/** The advisory fingerprint the last job run saw. */
+const ADVISORY_MARKER = 'advisories';
 /** Patch names kept per history entry (missing, failed). */
 const HISTORY_NAMES = 100;
 
@@ -313,7 +315,18 @@ export class ComplianceEvaluator {
    * nodes whose next SLA due date has passed. Returns how many were evaluated.
    */
   async reevaluateStale(limit = 5000): Promise<EvaluationReport> {
-    await this.deps.store.compliance.markDueStale(this.deps.clock().toISOString());
+    const { compliance } = this.deps.store;
+    const nowIso = this.deps.clock().toISOString();
+    // Advisories imported or synced since the last run (by the server or `patchwarden advisories import`): every node again.
+    const stamp = await compliance.advisoryStamp();
+    const seen = await compliance.marker(ADVISORY_MARKER);
+    if (seen !== stamp) {
+      await this.deps.store.transaction(async (tx) => {
+        if (seen !== undefined) await tx.compliance.markStale('all');
+        await tx.compliance.setMarker(ADVISORY_MARKER, stamp, nowIso);
+      });
+    }
+    await compliance.markDueStale(nowIso);
     const ids = await this.deps.store.compliance.staleNodeIds(limit);
     return this.evaluateNodes(ids, { operation: 'Reevaluation' });
   }

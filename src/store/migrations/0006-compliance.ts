@@ -116,6 +116,14 @@ export const compliance: Migration = {
       .addPrimaryKeyConstraint('update_first_seen_pk', ['node_id', 'name', 'arch', 'version'])
       .execute();
 
+    // Named values the compliance job remembers across restarts (e.g. the advisories it evaluated against).
+    await db.schema
+      .createTable('compliance_markers')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+
     await db.schema
       .createTable('compliance_settings')
       .addColumn('organization_id', 'text', (c) => c.primaryKey())
