@@ -34,6 +34,7 @@ export class ResourceGroupsService {
 
   async list(ctx: RequestContext, accountId: string, page: PageRequest): Promise<Page<ResourceGroup>> {
     requireAccountAccess(ctx, accountId, 'read');
+    if ((await this.deps.store.accounts.get(accountId)) === undefined) throw new AppError('not_found', `Account "${accountId}" does not exist or is not yours to see.`);
     const result = await this.deps.store.resourceGroups.list(accountId, page);
     return { ...result, items: result.items.map(toGroup) };
   }
