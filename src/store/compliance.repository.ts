@@ -516,13 +516,18 @@ export class ComplianceRepository {
     return out;
   }
 
-  /** Records first-seen times (existing keys are kept). */
-  async recordFirstSeen(keys: readonly { nodeId: string; name: string; arch: string; version: string }[], now: string): Promise<void> {
-    const rows = keys.map((k) => ({ node_id: k.nodeId, name: k.name, arch: k.arch, version: k.version, first_seen_at: now }));
-    for (const part of chunks(rows, 1000)) {
+  /** Records `now` as first-seen time of every candidate version of these nodes not seen before (one INSERT … SELECT per chunk). */
+  async recordFirstSeenOf(nodeIds: readonly string[], now: string): Promise<void> {
+    for (const part of chunks(nodeIds, CHUNK)) {
       await this.db
         .insertInto('update_first_seen')
-        .values(part)
+        .columns(['node_id', 'name', 'arch', 'version', 'first_seen_at'])
+        .expression(
+          this.db
+            .selectFrom('node_updates')
+            .select(['node_id', 'name', 'arch', 'candidate_version', sql<string>`${now}`.as('first_seen_at')])
+            .where('node_id', 'in', part),
+        )
         .onConflict((oc) => oc.columns(['node_id', 'name', 'arch', 'version']).doNothing())
         .execute();
     }

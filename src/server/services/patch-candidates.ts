@@ -100,9 +100,9 @@ export async function loadPatchCandidates(
   const nodes = options.nodes ?? (await repos.nodes.getMany(nodeIds));
   const nodeById = new Map(nodes.map((n) => [n.id, n]));
   const updates = await repos.compliance.updatesForEvaluation(nodeIds);
-  const unseen: { nodeId: string; name: string; arch: string; version: string }[] = [];
-  for (const [nodeId, list] of updates) for (const u of list) if (u.firstSeenAt === null) unseen.push({ nodeId, name: u.name, arch: u.arch, version: u.candidateVersion });
-  if (unseen.length > 0) await repos.compliance.recordFirstSeen(unseen, now);
+  // Candidate versions never seen before are first seen now (recorded in SQL, without a round trip of the rows).
+  const unseen = [...updates].filter(([, list]) => list.some((u) => u.firstSeenAt === null)).map(([nodeId]) => nodeId);
+  if (unseen.length > 0) await repos.compliance.recordFirstSeenOf(unseen, now);
   const stamp = await repos.compliance.advisoryStamp();
   const hasAdvisories = !stamp.startsWith('0|');
   for (const nodeId of nodeIds) {
