@@ -58,6 +58,13 @@ export function durationArg(min: number, max: number): (value: string) => number
   };
 }
 
+/** Seconds between checks of `--wait`/`watch`: 0.05 to 3600. */
+function intervalArg(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(value) || n < 0.05 || n > 3600) throw new InvalidArgumentError('expected seconds from 0.05 to 3600.');
+  return n;
+}
+
 /** A rate limit option: a whole number (`10`) or a percentage (`25%`). */
 function rateArg(min: number): (value: string) => string {
   return (value) => {
@@ -102,7 +109,7 @@ function withRateOptions(cmd: Command): Command {
     .option('--timeout <duration>', 'time an invocation may take from its release: 3600, 90s, 30m, 1h, 2d (60 s – 48 h; default: 1h)', durationArg(60, 172_800))
     .option('--comment <text>', 'a note kept with the command')
     .option('--wait', 'follow the command until it ends (as `commands watch`); exit code 1 when it Failed')
-    .option('--interval <seconds>', 'with --wait: seconds between checks (default: 2)', parseFloat);
+    .option('--interval <seconds>', 'with --wait: seconds between checks (default: 2)', intervalArg);
 }
 
 interface RateOptions {
@@ -304,7 +311,7 @@ Examples:
     .command('watch')
     .description('Follow a command live until it ends: counts per status, each invocation as it ends, a summary (exit code 1 when it Failed)')
     .argument('<commandId>', 'command id (cmd_…)')
-    .option('--interval <seconds>', 'seconds between checks (default: 2)', parseFloat)
+    .option('--interval <seconds>', 'seconds between checks (default: 2)', intervalArg)
     .addHelpText('after', '\nExamples:\n  patchwarden commands watch cmd_5n2k9q0w7c1d3f8g4h6j')
     .action(async (commandId: string, opts: { interval?: number }, cmd: Command) => {
       await watchCommand((text) => cli.out(text), cli.client(cmd), commandId, opts.interval);
