@@ -481,14 +481,27 @@ export class ComplianceRepository {
   async updatesForEvaluation(nodeIds: readonly string[]): Promise<Map<string, UpdateForEvaluation[]>> {
     const out = new Map<string, UpdateForEvaluation[]>();
     for (const part of chunks(nodeIds, CHUNK)) {
+      // Correlated lookups by primary key (a join lets PostgreSQL hash the whole package table per chunk).
       const rows = await this.db
         .selectFrom('node_updates as u')
-        .leftJoin('node_packages as p', (j) => j.onRef('p.node_id', '=', 'u.node_id').onRef('p.name', '=', 'u.name').onRef('p.arch', '=', 'u.arch'))
-        .leftJoin('update_first_seen as f', (j) =>
-          j.onRef('f.node_id', '=', 'u.node_id').onRef('f.name', '=', 'u.name').onRef('f.arch', '=', 'u.arch').onRef('f.version', '=', 'u.candidate_version'),
-        )
         .selectAll('u')
-        .select(['p.source_name as source_name', 'p.source_version as source_version', 'f.first_seen_at as first_seen_at'])
+        .select((eb) => [
+          eb
+            .selectFrom('node_packages as p')
+            .select(sql<string>`${sql.ref('p.source_name')} || ${'\u0001'} || ${sql.ref('p.source_version')}`.as('s'))
+            .whereRef('p.node_id', '=', 'u.node_id')
+            .whereRef('p.name', '=', 'u.name')
+            .whereRef('p.arch', '=', 'u.arch')
+            .as('source'),
+          eb
+            .selectFrom('update_first_seen as f')
+            .select('f.first_seen_at')
+            .whereRef('f.node_id', '=', 'u.node_id')
+            .whereRef('f.name', '=', 'u.name')
+            .whereRef('f.arch', '=', 'u.arch')
+            .whereRef('f.version', '=', 'u.candidate_version')
+            .as('first_seen_at'),
+        ])
         .where('u.node_id', 'in', part)
         .execute();
       for (const r of rows) {
@@ -506,8 +519,8 @@ export class ComplianceRepository {
           advisoryIds: parseList(r.advisory_ids),
           cves: parseList(r.cves),
           releaseDate: r.release_date,
-          sourceName: r.source_name ?? '',
-          sourceVersion: r.source_version ?? '',
+          sourceName: r.source === null ? '' : r.source.slice(0, r.source.indexOf('\u0001')),
+          sourceVersion: r.source === null ? '' : r.source.slice(r.source.indexOf('\u0001') + 1),
           firstSeenAt: r.first_seen_at ?? null,
         });
         out.set(r.node_id, list);
