@@ -1,4 +1,4 @@
-import { sql, type Expression, type Kysely, type RawBuilder, type Selectable, type SqlBool } from 'kysely';
+import { PostgresAdapter, sql, type Expression, type Kysely, type RawBuilder, type Selectable, type SqlBool } from 'kysely';
 import type { ComplianceLevel } from '../domain/baselines/model.js';
 import {
   PATCH_STATES,
@@ -198,6 +198,8 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
 }
 
 function parseList(text: string): string[] {
+  // Most lists are empty: no JSON.parse for them (evaluation reads hundreds of thousands of rows).
+  if (text === '[]' || text === '') return [];
   try {
     const v: unknown = JSON.parse(text);
     return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
@@ -310,6 +312,38 @@ function stateRow(nodeId: string, accountId: string, s: PatchStateRecord, now: s
   };
 }
 
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Whether a stored state and a new one would be stored alike (every column but updated_at). */
+function sameState(a: PatchStateRecord, b: PatchStateRecord): boolean {
+  return (
+    a.name === b.name &&
+    a.arch === b.arch &&
+    a.state === b.state &&
+    a.installedVersion === b.installedVersion &&
+    a.candidateVersion === b.candidateVersion &&
+    a.approvedVersion === b.approvedVersion &&
+    a.approvedAt === b.approvedAt &&
+    a.complianceLevel === b.complianceLevel &&
+    a.severity === b.severity &&
+    a.classification === b.classification &&
+    a.security === b.security &&
+    a.releaseDate === b.releaseDate &&
+    a.failedAt === b.failedAt &&
+    a.failureMessage === b.failureMessage &&
+    a.pendingRebootSince === b.pendingRebootSince &&
+    a.dueAt === b.dueAt &&
+    a.overdue === b.overdue &&
+    a.reason === b.reason &&
+    sameList(a.cves, b.cves) &&
+    sameList(a.advisoryIds, b.advisoryIds)
+  );
+}
+
 function toState(r: Selectable<NodePatchStatesTable>): StoredPatchState {
   return {
     nodeId: r.node_id,
@@ -372,6 +406,33 @@ const EXCLUDED_COMPLIANCE = Object.fromEntries(
 const EXCLUDED_STATE = Object.fromEntries(
   ['account_id', 'state', 'installed_version', 'candidate_version', 'approved_version', 'approved_at', 'compliance_level', 'severity', 'classification', 'security', 'cves', 'advisory_ids', 'release_date', 'failed_at', 'failure_message', 'pending_reboot_since', 'due_at', 'overdue', 'reason', 'updated_at'].map((c) => [c, sql.ref(`excluded.${c}`)]),
 ) as { [K in Exclude<keyof NodePatchStatesTable, 'node_id' | 'name' | 'arch'>]: RawBuilder<NodePatchStatesTable[K]> };
+
+/** PostgreSQL type of each node_patch_states column (the arrays of the bulk upsert). */
+const STATE_COLUMN_TYPES: Record<keyof NodePatchStatesTable, 'text' | 'integer'> = {
+  node_id: 'text',
+  account_id: 'text',
+  name: 'text',
+  arch: 'text',
+  state: 'text',
+  installed_version: 'text',
+  candidate_version: 'text',
+  approved_version: 'text',
+  approved_at: 'text',
+  compliance_level: 'text',
+  severity: 'text',
+  classification: 'text',
+  security: 'integer',
+  cves: 'text',
+  advisory_ids: 'text',
+  release_date: 'text',
+  failed_at: 'text',
+  failure_message: 'text',
+  pending_reboot_since: 'text',
+  due_at: 'text',
+  overdue: 'integer',
+  reason: 'text',
+  updated_at: 'text',
+};
 
 /** `sum(case when <cond> then 1 else 0 end)` as a number on both databases. */
 function countWhen(cond: Expression<SqlBool>) {
@@ -484,7 +545,22 @@ export class ComplianceRepository {
       // Correlated lookups by primary key (a join lets PostgreSQL hash the whole package table per chunk).
       const rows = await this.db
         .selectFrom('node_updates as u')
-        .selectAll('u')
+        // Only what evaluation reads (not origin, the largest column).
+        .select([
+          'u.node_id',
+          'u.name',
+          'u.arch',
+          'u.installed_version',
+          'u.candidate_version',
+          'u.security',
+          'u.classification',
+          'u.severity',
+          'u.section',
+          'u.priority',
+          'u.advisory_ids',
+          'u.cves',
+          'u.release_date',
+        ])
         .select((eb) => [
           eb
             .selectFrom('node_packages as p')
@@ -603,21 +679,20 @@ export class ComplianceRepository {
       for (const part of chunks(entries.map((e) => e.nodeId), CHUNK)) await this.db.deleteFrom('node_patch_states').where('node_id', 'in', part).execute();
       const rows: NodePatchStatesTable[] = [];
       for (const e of entries) for (const st of e.states) if (st.state !== 'INSTALLED_OTHER') rows.push(stateRow(e.nodeId, e.accountId, st, now));
-      for (const part of chunks(rows, INSERT_CHUNK)) await this.db.insertInto('node_patch_states').values(part).execute();
+      await this.upsertStates(rows);
       return;
     }
-    const same = (a: NodePatchStatesTable, b: NodePatchStatesTable): boolean => JSON.stringify({ ...a, updated_at: '' }) === JSON.stringify({ ...b, updated_at: '' });
     const upserts: NodePatchStatesTable[] = [];
     const deletes: [string, string, string][] = [];
     for (const e of entries) {
-      const before = new Map((previous.get(e.nodeId) ?? []).map((p) => [`${p.name}\u0000${p.arch}`, stateRow(e.nodeId, p.accountId, p, p.updatedAt)]));
+      const before = new Map<string, StoredPatchState>();
+      for (const p of previous.get(e.nodeId) ?? []) before.set(`${p.name}\u0000${p.arch}`, p);
       for (const st of e.states) {
         if (st.state === 'INSTALLED_OTHER') continue;
         const key = `${st.name}\u0000${st.arch}`;
-        const row = stateRow(e.nodeId, e.accountId, st, now);
         const old = before.get(key);
         before.delete(key);
-        if (old === undefined || !same(old, row)) upserts.push(row);
+        if (old === undefined || old.accountId !== e.accountId || !sameState(old, st)) upserts.push(stateRow(e.nodeId, e.accountId, st, now));
       }
       for (const old of before.values()) deletes.push([e.nodeId, old.name, old.arch]);
     }
@@ -625,12 +700,35 @@ export class ComplianceRepository {
       const values = sql.join(part.map(([n, m, a]) => sql`(${n}, ${m}, ${a})`));
       await this.db.deleteFrom('node_patch_states').where(sql<SqlBool>`(${sql.ref('node_id')}, ${sql.ref('name')}, ${sql.ref('arch')}) in (values ${values})`).execute();
     }
-    for (const part of chunks(upserts, INSERT_CHUNK)) {
-      await this.db
-        .insertInto('node_patch_states')
-        .values(part)
-        .onConflict((oc) => oc.columns(['node_id', 'name', 'arch']).doUpdateSet(EXCLUDED_STATE))
-        .execute();
+    await this.upsertStates(upserts);
+  }
+
+  private isPostgres(): boolean {
+    return this.db.getExecutor().adapter instanceof PostgresAdapter;
+  }
+
+  /**
+   * Inserts or replaces state rows, 10,000 per statement without a parameter per value (a multi-row
+   * VALUES costs 23 parameters per row to build, compile and parse): PostgreSQL gets each column as
+   * one array parameter spread by `unnest`, SQLite the rows as one JSON array read by `json_each`.
+   */
+  private async upsertStates(rows: readonly NodePatchStatesTable[]): Promise<void> {
+    const columns = Object.keys(STATE_COLUMN_TYPES) as (keyof NodePatchStatesTable)[];
+    const names = sql.join(columns.map((c) => sql.ref(c)));
+    const update = sql.join(Object.keys(EXCLUDED_STATE).map((c) => sql`${sql.ref(c)} = excluded.${sql.ref(c)}`));
+    const postgres = this.isPostgres();
+    for (const part of chunks(rows, 10_000)) {
+      if (postgres) {
+        const arrays = columns.map((c) => sql`${part.map((r) => r[c])}::${sql.raw(STATE_COLUMN_TYPES[c])}[]`);
+        await sql`insert into node_patch_states (${names}) select * from unnest(${sql.join(arrays)})
+          on conflict (node_id, name, arch) do update set ${update}`.execute(this.db);
+      } else {
+        const json = JSON.stringify(part.map((r) => columns.map((c) => r[c])));
+        const values = sql.join(columns.map((_, i) => sql`json_extract(j.value, ${sql.raw(`'$[${i}]'`)})`));
+        // `where true`: SQLite needs it to parse INSERT … SELECT … ON CONFLICT.
+        await sql`insert into node_patch_states (${names}) select ${values} from json_each(${json}) j where true
+          on conflict (node_id, name, arch) do update set ${update}`.execute(this.db);
+      }
     }
   }
 

@@ -51,8 +51,9 @@ function candidateOf(u: UpdateForEvaluation, firstSeenAt: string | null): PatchC
     priority: u.priority,
     releaseDate: u.releaseDate,
     firstSeenAt,
-    advisoryIds: [...u.advisoryIds],
-    cves: [...u.cves],
+    // The update's own arrays (fresh per read; enrich replaces them rather than changing them).
+    advisoryIds: u.advisoryIds,
+    cves: u.cves,
   };
 }
 
@@ -105,10 +106,15 @@ export async function loadPatchCandidates(
   if (unseen.length > 0) await repos.compliance.recordFirstSeenOf(unseen, now);
   const stamp = await repos.compliance.advisoryStamp();
   const hasAdvisories = !stamp.startsWith('0|');
+  const indexes = new Map<string, AdvisoryIndex | null>();
   for (const nodeId of nodeIds) {
     const list = updates.get(nodeId) ?? [];
     const ecosystem = nodeById.get(nodeId)?.platform.ecosystem ?? '';
-    const index = hasAdvisories && ecosystem !== '' ? await indexFor(repos, ecosystem, stamp) : null;
+    let index = indexes.get(ecosystem);
+    if (index === undefined) {
+      index = hasAdvisories && ecosystem !== '' ? await indexFor(repos, ecosystem, stamp) : null;
+      indexes.set(ecosystem, index);
+    }
     const candidates = list.map((u) => {
       const c = candidateOf(u, u.firstSeenAt ?? now);
       if (index === null) return c;
