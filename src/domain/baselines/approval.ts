@@ -73,35 +73,61 @@ const SEVERITY_ALIASES: Record<string, string> = {
 
 /** A vendor or advisory severity on our scale (critical|high|medium|low|none), or `unknown`. */
 export function canonicalSeverity(severity: string): 'critical' | 'high' | 'medium' | 'low' | 'none' | 'unknown' {
-  return (SEVERITY_ALIASES[severity.trim().toLowerCase()] ?? 'unknown') as 'critical' | 'high' | 'medium' | 'low' | 'none' | 'unknown';
+  return (SEVERITY_ALIASES[lowerTrim(severity)] ?? 'unknown') as 'critical' | 'high' | 'medium' | 'low' | 'none' | 'unknown';
 }
 
 /** Whether one filter passes a patch (values OR-ed, `*` any, case-insensitive). */
 export function filterMatches(filter: PatchFilter, patch: PatchCandidate, products: readonly string[]): boolean {
+  return compiledFilterMatches(compileFilter(filter), patch, products);
+}
+
+/** A filter with its values trimmed and lower-cased once (and, for SEVERITY, canonical). */
+interface CompiledFilter {
+  filter: PatchFilter;
+  any: boolean;
+  values: ReadonlySet<string>;
+  severities: ReadonlySet<string>;
+}
+
+function compileFilter(filter: PatchFilter): CompiledFilter {
   const values = filter.values.map((v) => v.trim().toLowerCase());
-  if (values.includes('*')) return true;
-  switch (filter.key) {
+  return { filter, any: values.includes('*'), values: new Set(values), severities: new Set(values.map((v) => canonicalSeverity(v))) };
+}
+
+function compiledFilterMatches(f: CompiledFilter, patch: PatchCandidate, products: readonly string[]): boolean {
+  if (f.any) return true;
+  switch (f.filter.key) {
     case 'PRODUCT': {
-      const ps = products.map((p) => p.toLowerCase());
-      return values.some((v) => ps.includes(v));
+      for (const p of products) if (f.values.has(p.toLowerCase())) return true;
+      return false;
     }
     case 'CLASSIFICATION':
-      return values.includes(patch.classification.trim().toLowerCase());
+      return f.values.has(lowerTrim(patch.classification));
     case 'SEVERITY': {
       const s = canonicalSeverity(patch.severity);
       if (s === 'unknown') return false;
-      return values.some((v) => canonicalSeverity(v) === s);
+      return f.severities.has(s);
     }
     case 'SECTION': {
-      const section = patch.section.trim().toLowerCase();
-      const tail = section.slice(section.lastIndexOf('/') + 1);
-      return values.some((v) => v === section || v === tail);
+      const section = lowerTrim(patch.section);
+      if (f.values.has(section)) return true;
+      const slash = section.lastIndexOf('/');
+      return slash >= 0 && f.values.has(section.slice(slash + 1));
     }
     case 'PRIORITY':
-      return values.includes(patch.priority.trim().toLowerCase());
+      return f.values.has(lowerTrim(patch.priority));
     case 'SECURITY':
-      return values.includes(patch.security ? 'true' : 'false');
+      return f.values.has(patch.security ? 'true' : 'false');
   }
+}
+
+/** trim + toLowerCase, without allocating for values that are already so (the usual case). */
+function lowerTrim(v: string): string {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if ((c >= 65 && c <= 90) || c <= 32 || c >= 127) return v.trim().toLowerCase();
+  }
+  return v;
 }
 
 function describeFilterMiss(filter: PatchFilter, patch: PatchCandidate, products: readonly string[]): string {
@@ -149,18 +175,36 @@ export function approvedMatch(rules: BaselineRules, patch: PatchCandidate): Patc
   return compiledListsOf(rules).approved.find((p) => (p.kind === 'package' ? matchesPackage(p, pkg) : matchesUpdate(p, patch)));
 }
 
-function parseInstant(iso: string | null): number | null {
-  if (iso === null) return null;
+/** Bounded memo of a pure string/number function (dates repeat across a fleet: one release day, one first-seen instant). */
+function memo<K, V>(fn: (k: K) => V, limit = 10_000): (k: K) => V {
+  const cache = new Map<K, V>();
+  return (k) => {
+    let v = cache.get(k);
+    if (v === undefined && !cache.has(k)) {
+      v = fn(k);
+      if (cache.size >= limit) cache.clear();
+      cache.set(k, v);
+    }
+    return v as V;
+  };
+}
+
+const parseIso = memo((iso: string): number | null => {
   const t = Date.parse(iso);
   return Number.isNaN(t) ? null : t;
+});
+
+function parseInstant(iso: string | null): number | null {
+  return iso === null ? null : parseIso(iso);
 }
 
+/** Midnight UTC of an instant (UTC days have no leap seconds in ECMAScript time). */
 function startOfUtcDay(ms: number): number {
-  const d = new Date(ms);
-  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+  return Math.floor(ms / DAY_MS) * DAY_MS;
 }
 
-const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const isoOf = memo((ms: number) => new Date(ms).toISOString());
+const isoDay = (ms: number) => isoOf(startOfUtcDay(ms)).slice(0, 10);
 
 /** An approving source: its level, the instant the approval took effect (null: now) and a description. */
 interface Approver {
@@ -177,20 +221,53 @@ function ruleLabel(rule: ApprovalRule, index: number): string {
   return `rule ${index + 1} (${keys}, ${when})`;
 }
 
-function evaluateRule(rule: ApprovalRule, index: number, patch: PatchCandidate, ctx: ApprovalContext, now: number): RuleOutcome {
-  const label = ruleLabel(rule, index);
-  const miss = rule.filters.find((f) => !filterMatches(f, patch, ctx.products));
-  if (miss !== undefined) return { reason: `${label}: ${describeFilterMiss(miss, patch, ctx.products)}` };
-  if (!rule.enableNonSecurity && !patch.security) return { reason: `${label}: not security and enableNonSecurity is false` };
+interface CompiledRule {
+  rule: ApprovalRule;
+  label: string;
+  filters: CompiledFilter[];
+}
+
+/** Everything evaluation derives from a baseline's rules, once per rules object. */
+interface CompiledRules {
+  lists: CompiledLists;
+  globalFilters: CompiledFilter[];
+  rules: CompiledRule[];
+}
+
+const compiledRules = new WeakMap<BaselineRules, CompiledRules>();
+
+function compiledRulesOf(rules: BaselineRules): CompiledRules {
+  let c = compiledRules.get(rules);
+  if (c === undefined) {
+    c = {
+      lists: compiledListsOf(rules),
+      globalFilters: rules.globalFilters.map(compileFilter),
+      rules: rules.approvalRules.map((rule, i) => ({ rule, label: ruleLabel(rule, i), filters: rule.filters.map(compileFilter) })),
+    };
+    compiledRules.set(rules, c);
+  }
+  return c;
+}
+
+/** A rule that does not approve; its reason is only built when asked for (most misses are never reported). */
+const SILENT_MISS: RuleOutcome = { reason: '' };
+
+function evaluateRule(r: CompiledRule, patch: PatchCandidate, ctx: ApprovalContext, now: number, explain: boolean): RuleOutcome {
+  const { rule, label } = r;
+  for (const f of r.filters) {
+    if (!compiledFilterMatches(f, patch, ctx.products)) return explain ? { reason: `${label}: ${describeFilterMiss(f.filter, patch, ctx.products)}` } : SILENT_MISS;
+  }
+  if (!rule.enableNonSecurity && !patch.security) return explain ? { reason: `${label}: not security and enableNonSecurity is false` } : SILENT_MISS;
 
   const released = parseInstant(patch.releaseDate);
-  const firstSeen = parseInstant(patch.firstSeenAt);
   const days = rule.approveAfterDays;
   if (rule.approveUntilDate === undefined && (days === undefined || days === 0)) {
     return { approved: { level: rule.complianceLevel, since: released !== null ? startOfUtcDay(released) : null, reason: label } };
   }
+  const firstSeen = parseInstant(patch.firstSeenAt);
   const dated = released ?? (rule.approveUndated ? firstSeen : null);
   if (dated === null) {
+    if (!explain) return SILENT_MISS;
     return {
       reason:
         released === null && rule.approveUndated
@@ -198,14 +275,14 @@ function evaluateRule(rule: ApprovalRule, index: number, patch: PatchCandidate, 
           : `${label}: no release date; set approveUndated to count the delay from when the update was first seen`,
     };
   }
-  const from = released !== null ? `released ${isoDay(released)}` : `undated, first seen ${isoDay(dated)}`;
+  const from = () => (released !== null ? `released ${isoDay(released)}` : `undated, first seen ${isoDay(dated)}`);
   if (rule.approveUntilDate !== undefined) {
-    if (isoDay(dated) <= rule.approveUntilDate) return { approved: { level: rule.complianceLevel, since: startOfUtcDay(dated), reason: `${label}, ${from}` } };
-    return { reason: `${label}: ${from}, after ${rule.approveUntilDate}` };
+    if (isoDay(dated) <= rule.approveUntilDate) return { approved: { level: rule.complianceLevel, since: startOfUtcDay(dated), reason: `${label}, ${from()}` } };
+    return explain ? { reason: `${label}: ${from()}, after ${rule.approveUntilDate}` } : SILENT_MISS;
   }
   const instant = startOfUtcDay(dated) + (days ?? 0) * DAY_MS;
-  if (now >= instant) return { approved: { level: rule.complianceLevel, since: instant, reason: `${label}, ${from}` } };
-  return { pendingUntil: instant, reason: `${label}: ${from}, approved from ${new Date(instant).toISOString()}` };
+  if (now >= instant) return { approved: { level: rule.complianceLevel, since: instant, reason: `${label}, ${from()}` } };
+  return { pendingUntil: instant, reason: explain ? `${label}: ${from()}, approved from ${isoOf(instant)}` : '' };
 }
 
 /**
@@ -220,67 +297,84 @@ function evaluateRule(rule: ApprovalRule, index: number, patch: PatchCandidate, 
  * but never before the update was first seen on the node and never after now.
  */
 export function evaluatePatch(rules: BaselineRules, patch: PatchCandidate, ctx: ApprovalContext): Approval {
+  return decidePatch(rules, patch, ctx, true);
+}
+
+/**
+ * evaluatePatch for bulk evaluation: the same decision; when `explainMiss` is false and the update
+ * is neither approved nor rejected, `reason` is left empty (building it is most of the cost and
+ * most such reasons are never shown).
+ */
+export function decidePatch(rules: BaselineRules, patch: PatchCandidate, ctx: ApprovalContext, explainMiss: boolean): Approval {
+  const c = compiledRulesOf(rules);
   const now = ctx.now.getTime();
   const pkg = { name: patch.name, arch: patch.arch, version: patch.candidateVersion };
-  const rejected = rejectedMatch(rules, pkg);
-  if (rejected !== undefined) {
-    return { approved: false, rejected: true, complianceLevel: 'UNSPECIFIED', approvedAt: null, pendingUntil: null, reason: `rejected list "${rejected.text}"` };
+  for (const p of c.lists.rejected) {
+    if (matchesPackage(p, pkg)) return { approved: false, rejected: true, complianceLevel: 'UNSPECIFIED', approvedAt: null, pendingUntil: null, reason: `rejected list "${p.text}"` };
   }
 
-  const approvers: Approver[] = [];
+  let approvers: Approver[] | undefined;
   const misses: string[] = [];
   let pendingUntil: number | null = null;
 
-  const listed = approvedMatch(rules, patch);
+  let listed: PatchPattern | undefined;
+  for (const p of c.lists.approved) {
+    if (p.kind === 'package' ? matchesPackage(p, pkg) : matchesUpdate(p, patch)) {
+      listed = p;
+      break;
+    }
+  }
   if (listed !== undefined) {
     if (rules.approvedPatchesEnableNonSecurity || patch.security) {
-      approvers.push({ level: rules.approvedPatchesComplianceLevel, since: null, reason: `approved list "${listed.text}"` });
-    } else {
+      approvers = [{ level: rules.approvedPatchesComplianceLevel, since: null, reason: `approved list "${listed.text}"` }];
+    } else if (explainMiss) {
       misses.push(`approved list "${listed.text}": not security and approvedPatchesEnableNonSecurity is false`);
     }
   }
 
-  const globalMiss = rules.globalFilters.find((f) => !filterMatches(f, patch, ctx.products));
+  let globalMiss: CompiledFilter | undefined;
+  for (const f of c.globalFilters) {
+    if (!compiledFilterMatches(f, patch, ctx.products)) {
+      globalMiss = f;
+      break;
+    }
+  }
   if (globalMiss !== undefined) {
-    misses.push(`global filter ${describeFilterMiss(globalMiss, patch, ctx.products)}`);
+    if (explainMiss) misses.push(`global filter ${describeFilterMiss(globalMiss.filter, patch, ctx.products)}`);
   } else {
-    rules.approvalRules.forEach((rule, i) => {
-      const o = evaluateRule(rule, i, patch, ctx, now);
-      if ('approved' in o) approvers.push(o.approved);
+    for (const r of c.rules) {
+      const o = evaluateRule(r, patch, ctx, now, explainMiss);
+      if ('approved' in o) (approvers ??= []).push(o.approved);
       else {
-        misses.push(o.reason);
+        if (o !== SILENT_MISS) misses.push(o.reason);
         if ('pendingUntil' in o && (pendingUntil === null || o.pendingUntil < pendingUntil)) pendingUntil = o.pendingUntil;
       }
-    });
-    if (rules.approvalRules.length === 0 && listed === undefined) misses.push('no approval rules and not on the approved list');
+    }
+    if (c.rules.length === 0 && listed === undefined) misses.push('no approval rules and not on the approved list');
   }
 
-  if (approvers.length === 0) {
+  if (approvers === undefined) {
     return {
       approved: false,
       rejected: false,
       complianceLevel: 'UNSPECIFIED',
       approvedAt: null,
-      pendingUntil: pendingUntil === null ? null : new Date(pendingUntil).toISOString(),
-      reason: `not approved: ${misses.join('; ')}`,
+      pendingUntil: pendingUntil === null ? null : isoOf(pendingUntil),
+      reason: explainMiss ? `not approved: ${misses.join('; ')}` : '',
     };
   }
   const firstSeen = parseInstant(patch.firstSeenAt);
   let level: ComplianceLevel = 'UNSPECIFIED';
   let since = Number.POSITIVE_INFINITY;
-  for (const a of approvers) {
+  let reason = 'approved by ';
+  for (let i = 0; i < approvers.length; i++) {
+    const a = approvers[i]!;
     level = maxComplianceLevel(level, a.level);
     let t = a.since ?? firstSeen ?? now;
     if (firstSeen !== null && firstSeen > t) t = firstSeen;
     since = Math.min(since, t);
+    reason += i === 0 ? a.reason : `; ${a.reason}`;
   }
   since = Math.min(since, now);
-  return {
-    approved: true,
-    rejected: false,
-    complianceLevel: level,
-    approvedAt: new Date(since).toISOString(),
-    pendingUntil: null,
-    reason: `approved by ${approvers.map((a) => a.reason).join('; ')}`,
-  };
+  return { approved: true, rejected: false, complianceLevel: level, approvedAt: isoOf(since), pendingUntil: null, reason };
 }

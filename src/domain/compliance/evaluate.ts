@@ -1,4 +1,4 @@
-import { canonicalSeverity, compiledListsOf, complianceLevelRank, evaluatePatch, maxComplianceLevel, rejectedMatch } from '../baselines/approval.js';
+import { canonicalSeverity, compiledListsOf, complianceLevelRank, decidePatch, maxComplianceLevel, rejectedMatch, type PatchCandidate } from '../baselines/approval.js';
 import type { ComplianceLevel } from '../baselines/model.js';
 import { hasWildcard, matchesPackage } from '../baselines/patterns.js';
 import {
@@ -41,9 +41,32 @@ export function slaKeyOf(severity: string, level: ComplianceLevel): PatchSeverit
 export function dueAtOf(approvedAt: string | null, severity: string, level: ComplianceLevel, sla: SlaDays): string | null {
   if (approvedAt === null) return null;
   const days = sla[slaKeyOf(severity, level)];
-  const t = Date.parse(approvedAt);
-  if (days === undefined || Number.isNaN(t)) return null;
-  return new Date(t + days * DAY_MS).toISOString();
+  if (days === undefined) return null;
+  const t = parseIso(approvedAt);
+  if (Number.isNaN(t)) return null;
+  return isoOf(t + days * DAY_MS);
+}
+
+/** Date.parse and toISOString, memoised (a fleet shares few approval instants; bounded). */
+const parsed = new Map<string, number>();
+const printed = new Map<number, string>();
+function parseIso(iso: string): number {
+  let t = parsed.get(iso);
+  if (t === undefined) {
+    t = Date.parse(iso);
+    if (parsed.size >= 10_000) parsed.clear();
+    parsed.set(iso, t);
+  }
+  return t;
+}
+function isoOf(ms: number): string {
+  let iso = printed.get(ms);
+  if (iso === undefined) {
+    iso = new Date(ms).toISOString();
+    if (printed.size >= 10_000) printed.clear();
+    printed.set(ms, iso);
+  }
+  return iso;
 }
 
 const outcomeMessage = (o: InstallFacts['outcomes'][number], at: string): string => {
@@ -51,23 +74,113 @@ const outcomeMessage = (o: InstallFacts['outcomes'][number], at: string): string
   return `Install at ${at}: ${what}${o.message !== undefined && o.message !== '' ? `: ${o.message}` : ''}`;
 };
 
-type Draft = Omit<PatchStateRecord, 'dueAt' | 'overdue'>;
+/**
+ * A state before summarize sets dueAt and overdue. Every record is built by one of the functions
+ * below with the same fields in the same order (one object shape: hundreds of thousands per fleet).
+ */
+type Draft = PatchStateRecord;
 
-/** The common fields of a stored state of an installed package without a pending update (built only for the few that get one). */
-function installedBase(pkg: InstalledPackageFact, p: PriorPatchState | undefined) {
+/** The state of a pending update. */
+function updateDraft(
+  u: PatchCandidate,
+  state: PatchState,
+  approvedVersion: string | null,
+  approvedAt: string | null,
+  complianceLevel: ComplianceLevel,
+  failedAt: string | null,
+  failureMessage: string | null,
+  reason: string,
+): Draft {
+  return {
+    name: u.name,
+    arch: u.arch,
+    state,
+    installedVersion: u.installedVersion,
+    candidateVersion: u.candidateVersion,
+    approvedVersion,
+    approvedAt,
+    complianceLevel,
+    severity: u.severity,
+    classification: u.classification,
+    security: u.security,
+    cves: u.cves,
+    advisoryIds: u.advisoryIds,
+    releaseDate: u.releaseDate,
+    failedAt,
+    failureMessage,
+    pendingRebootSince: null,
+    dueAt: null,
+    overdue: false,
+    reason,
+  };
+}
+
+/** The state of an installed package without a pending update (built only for the few that get one). */
+function installedDraft(
+  pkg: InstalledPackageFact,
+  p: PriorPatchState | undefined,
+  state: PatchState,
+  approvedVersion: string | null,
+  approvedAt: string | null,
+  complianceLevel: ComplianceLevel,
+  pendingRebootSince: string | null,
+  reason: string,
+): Draft {
   return {
     name: pkg.name,
     arch: pkg.arch,
+    state,
     installedVersion: pkg.version,
     candidateVersion: null,
-    releaseDate: null,
-    failedAt: null,
-    failureMessage: null,
+    approvedVersion,
+    approvedAt,
+    complianceLevel,
     severity: p?.severity ?? 'unknown',
     classification: p?.classification ?? '',
     security: p?.security ?? false,
     cves: p?.cves ?? [],
     advisoryIds: p?.advisoryIds ?? [],
+    releaseDate: null,
+    failedAt: null,
+    failureMessage: null,
+    pendingRebootSince,
+    dueAt: null,
+    overdue: false,
+    reason,
+  };
+}
+
+/** The state of an approved package that is not installed. */
+function notApplicableDraft(
+  name: string,
+  arch: string,
+  approvedVersion: string | null,
+  approvedAt: string | null,
+  complianceLevel: ComplianceLevel,
+  p: PriorPatchState | undefined,
+  reason: string,
+): Draft {
+  return {
+    name,
+    arch,
+    state: 'NOT_APPLICABLE',
+    installedVersion: null,
+    candidateVersion: null,
+    approvedVersion,
+    approvedAt,
+    complianceLevel,
+    severity: p?.severity ?? 'unknown',
+    classification: p?.classification ?? '',
+    security: p?.security ?? false,
+    cves: p?.cves ?? [],
+    advisoryIds: p?.advisoryIds ?? [],
+    releaseDate: null,
+    failedAt: null,
+    failureMessage: null,
+    pendingRebootSince: null,
+    dueAt: null,
+    overdue: false,
+    reason,
   };
 }
 
@@ -103,47 +216,34 @@ export function evaluateNode(input: NodeEvaluationInput): NodeComplianceResult {
   // 1. Pending updates.
   for (const u of input.updates) {
     const k = key(u.name, u.arch);
-    const a = evaluatePatch(rules, u, ctx);
-    const base = {
-      name: u.name,
-      arch: u.arch,
-      installedVersion: u.installedVersion,
-      candidateVersion: u.candidateVersion,
-      severity: u.severity,
-      classification: u.classification,
-      security: u.security,
-      cves: u.cves,
-      advisoryIds: u.advisoryIds,
-      releaseDate: u.releaseDate,
-      failedAt: null,
-      failureMessage: null,
-      pendingRebootSince: null,
-    };
+    // The reason of an update neither approved nor rejected is only shown for security updates.
+    const a = decidePatch(rules, u, ctx, u.security);
     if (a.rejected) {
       const hit = block ? rejectedMatch(rules, { name: u.name, arch: u.arch, version: u.installedVersion }) : undefined;
       if (hit !== undefined) {
-        drafts.push({ ...base, state: 'INSTALLED_REJECTED', approvedVersion: null, approvedAt: null, complianceLevel: 'UNSPECIFIED', reason: `installed ${u.installedVersion} is on the rejected list ("${hit.text}") and rejectedPatchesAction is BLOCK` });
+        drafts.push(updateDraft(u, 'INSTALLED_REJECTED', null, null, 'UNSPECIFIED', null, null, `installed ${u.installedVersion} is on the rejected list ("${hit.text}") and rejectedPatchesAction is BLOCK`));
       }
       continue;
     }
     if (a.approved) {
       const p = prior.get(k);
       const approvedAt = p !== undefined && p.approvedVersion === u.candidateVersion && p.approvedAt !== null ? p.approvedAt : a.approvedAt;
-      const common = { ...base, approvedVersion: u.candidateVersion, approvedAt, complianceLevel: a.complianceLevel };
       const o = outcomes.get(k);
       if (o !== undefined && input.install !== undefined && FAILED_OUTCOMES.has(o.state)) {
         const msg = outcomeMessage(o, input.install.at);
-        drafts.push({ ...common, state: 'FAILED', failedAt: input.install.at, failureMessage: o.message ?? msg, reason: `${msg} (${a.reason})` });
+        drafts.push(updateDraft(u, 'FAILED', u.candidateVersion, approvedAt, a.complianceLevel, input.install.at, o.message ?? msg, `${msg} (${a.reason})`));
       } else if (p !== undefined && p.state === 'FAILED' && p.approvedVersion === u.candidateVersion) {
-        drafts.push({ ...common, state: 'FAILED', failedAt: p.failedAt, failureMessage: p.failureMessage, reason: `an earlier Install failed${p.failedAt !== null ? ` at ${p.failedAt}` : ''} and ${u.candidateVersion} is still not installed (${a.reason})` });
+        drafts.push(
+          updateDraft(u, 'FAILED', u.candidateVersion, approvedAt, a.complianceLevel, p.failedAt, p.failureMessage, `an earlier Install failed${p.failedAt !== null ? ` at ${p.failedAt}` : ''} and ${u.candidateVersion} is still not installed (${a.reason})`),
+        );
       } else {
-        drafts.push({ ...common, state: 'MISSING', reason: `${u.candidateVersion} is not installed (installed ${u.installedVersion}); ${a.reason}` });
+        drafts.push(updateDraft(u, 'MISSING', u.candidateVersion, approvedAt, a.complianceLevel, null, null, `${u.candidateVersion} is not installed (installed ${u.installedVersion}); ${a.reason}`));
       }
       continue;
     }
     if (u.security) {
       const waiting = a.pendingUntil !== null ? `; approved from ${a.pendingUntil}` : '';
-      drafts.push({ ...base, state: 'AVAILABLE_SECURITY_UPDATE', approvedVersion: null, approvedAt: null, complianceLevel: 'UNSPECIFIED', reason: `security update ${u.candidateVersion} available, ${a.reason}${waiting}` });
+      drafts.push(updateDraft(u, 'AVAILABLE_SECURITY_UPDATE', null, null, 'UNSPECIFIED', null, null, `security update ${u.candidateVersion} available, ${a.reason}${waiting}`));
     }
     // Not approved and not security: counted as INSTALLED_OTHER.
   }
@@ -165,7 +265,7 @@ export function evaluateNode(input: NodeEvaluationInput): NodeComplianceResult {
     const rejected = rejectsInstalled ? rejectedMatch(rules, pkg) : undefined;
     if (rejected === undefined && p === undefined && approvedPackagePatterns.length === 0 && !(isRemembered && outcomes.has(k))) continue;
     if (rejected !== undefined) {
-      drafts.push({ ...installedBase(pkg, p), state: 'INSTALLED_REJECTED', approvedVersion: null, approvedAt: null, complianceLevel: 'UNSPECIFIED', pendingRebootSince: null, reason: `installed ${pkg.version} is on the rejected list ("${rejected.text}") and rejectedPatchesAction is BLOCK` });
+      drafts.push(installedDraft(pkg, p, 'INSTALLED_REJECTED', null, null, 'UNSPECIFIED', null, `installed ${pkg.version} is on the rejected list ("${rejected.text}") and rejectedPatchesAction is BLOCK`));
       continue;
     }
     const o = isRemembered ? outcomes.get(k) : undefined;
@@ -174,25 +274,9 @@ export function evaluateNode(input: NodeEvaluationInput): NodeComplianceResult {
     if (o !== undefined && install !== undefined && INSTALLED_OUTCOMES.has(o.state) && !install.overrideList) {
       const approvedAt = p !== undefined && p.approvedVersion === o.requestedVersion && p.approvedAt !== null ? p.approvedAt : install.at;
       const pendingRebootSince = install.rebootOption === 'NoReboot' && input.rebootRequired ? install.at : null;
-      draft = {
-        ...installedBase(pkg, p),
-        state: 'INSTALLED',
-        approvedVersion: o.requestedVersion,
-        approvedAt,
-        complianceLevel: p?.complianceLevel ?? 'UNSPECIFIED',
-        pendingRebootSince,
-        reason: `${o.state === 'installed' ? 'installed' : 'already installed'} by the Install at ${install.at} (${pkg.version})`,
-      };
+      draft = installedDraft(pkg, p, 'INSTALLED', o.requestedVersion, approvedAt, p?.complianceLevel ?? 'UNSPECIFIED', pendingRebootSince, `${o.state === 'installed' ? 'installed' : 'already installed'} by the Install at ${install.at} (${pkg.version})`);
     } else if (p !== undefined && p.approvedVersion !== null && input.compareVersions(pkg.version, p.approvedVersion) >= 0) {
-      draft = {
-        ...installedBase(pkg, p),
-        state: 'INSTALLED',
-        approvedVersion: p.approvedVersion,
-        approvedAt: p.approvedAt,
-        complianceLevel: p.complianceLevel,
-        pendingRebootSince: p.pendingRebootSince,
-        reason: `installed ${pkg.version}, at or above the approved ${p.approvedVersion}`,
-      };
+      draft = installedDraft(pkg, p, 'INSTALLED', p.approvedVersion, p.approvedAt, p.complianceLevel, p.pendingRebootSince, `installed ${pkg.version}, at or above the approved ${p.approvedVersion}`);
     } else {
       let listed: (typeof approvedPackagePatterns)[number] | undefined;
       for (const pat of approvedPackagePatterns) {
@@ -202,15 +286,16 @@ export function evaluateNode(input: NodeEvaluationInput): NodeComplianceResult {
         }
       }
       if (listed !== undefined) {
-        draft = {
-          ...installedBase(pkg, p),
-          state: 'INSTALLED',
-          approvedVersion: pkg.version,
-          approvedAt: p?.approvedVersion === pkg.version ? p.approvedAt : null,
-          complianceLevel: rules.approvedPatchesComplianceLevel,
-          pendingRebootSince: p?.pendingRebootSince ?? null,
-          reason: `installed ${pkg.version}, on the approved list ("${listed.text}") with no update pending`,
-        };
+        draft = installedDraft(
+          pkg,
+          p,
+          'INSTALLED',
+          pkg.version,
+          p?.approvedVersion === pkg.version ? p.approvedAt : null,
+          rules.approvedPatchesComplianceLevel,
+          p?.pendingRebootSince ?? null,
+          `installed ${pkg.version}, on the approved list ("${listed.text}") with no update pending`,
+        );
       }
     }
     if (draft === undefined) continue; // INSTALLED_OTHER: counted only
@@ -224,62 +309,26 @@ export function evaluateNode(input: NodeEvaluationInput): NodeComplianceResult {
   }
 
   // 3. Approved patches whose package is not installed.
-  const seen = new Set(drafts.map((d) => key(d.name, d.arch)));
+  let seenKeys: Set<string> | undefined; // (name, arch) of the drafts so far: only built when needed
+  const seen = (): Set<string> => (seenKeys ??= new Set(drafts.map((d) => key(d.name, d.arch))));
   for (const p of input.prior) {
+    if (p.approvedVersion === null) continue;
     const k = key(p.name, p.arch);
-    if (p.approvedVersion === null || seen.has(k) || isInstalled(k)) continue;
-    seen.add(k);
-    drafts.push({
-      name: p.name,
-      arch: p.arch,
-      state: 'NOT_APPLICABLE',
-      installedVersion: null,
-      candidateVersion: null,
-      approvedVersion: p.approvedVersion,
-      approvedAt: p.approvedAt,
-      complianceLevel: p.complianceLevel,
-      severity: p.severity,
-      classification: p.classification,
-      security: p.security,
-      cves: p.cves,
-      advisoryIds: p.advisoryIds,
-      releaseDate: null,
-      failedAt: null,
-      failureMessage: null,
-      pendingRebootSince: null,
-      reason: `approved ${p.approvedVersion} but the package is not installed`,
-    });
+    if (seen().has(k) || isInstalled(k)) continue;
+    seen().add(k);
+    drafts.push(notApplicableDraft(p.name, p.arch, p.approvedVersion, p.approvedAt, p.complianceLevel, p, `approved ${p.approvedVersion} but the package is not installed`));
   }
   const exactNames = approvedPackagePatterns.filter((pat) => pat.kind === 'package' && !hasWildcard(pat.name) && (pat.arch === null || !hasWildcard(pat.arch)));
   const installedNames = exactNames.length === 0 ? new Set<string>() : new Set([...input.installed.map((i) => i.name), ...input.updates.map((u) => u.name)]);
-  const seenNames = new Set(drafts.map((d) => d.name));
+  const seenNames = exactNames.length === 0 ? new Set<string>() : new Set(drafts.map((d) => d.name));
   for (const pat of exactNames) {
     if (pat.kind !== 'package') continue;
     const present = pat.arch === null ? installedNames.has(pat.name) : isInstalled(key(pat.name, pat.arch));
     const k = key(pat.name, pat.arch ?? '');
-    if (present || seen.has(k) || (pat.arch === null && seenNames.has(pat.name))) continue;
-    seen.add(k);
+    if (present || seen().has(k) || (pat.arch === null && seenNames.has(pat.name))) continue;
+    seen().add(k);
     seenNames.add(pat.name);
-    drafts.push({
-      name: pat.name,
-      arch: pat.arch ?? '',
-      state: 'NOT_APPLICABLE',
-      installedVersion: null,
-      candidateVersion: null,
-      approvedVersion: null,
-      approvedAt: null,
-      complianceLevel: rules.approvedPatchesComplianceLevel,
-      severity: 'unknown',
-      classification: '',
-      security: false,
-      cves: [],
-      advisoryIds: [],
-      releaseDate: null,
-      failedAt: null,
-      failureMessage: null,
-      pendingRebootSince: null,
-      reason: `on the approved list ("${pat.text}") but not installed`,
-    });
+    drafts.push(notApplicableDraft(pat.name, pat.arch ?? '', null, null, rules.approvedPatchesComplianceLevel, undefined, `on the approved list ("${pat.text}") but not installed`));
   }
 
   return summarize(drafts, input);
@@ -305,23 +354,22 @@ function summarize(drafts: Draft[], input: NodeEvaluationInput): NodeComplianceR
     if (INSTALLED_STATES.has(d.state)) installedStored++;
     const nonCompliant = NON_COMPLIANT_STATES.has(d.state) || (asuNonCompliant && d.state === 'AVAILABLE_SECURITY_UPDATE');
     const dueAt = SLA_STATES.has(d.state) ? dueAtOf(d.approvedAt, d.severity, d.complianceLevel, input.sla) : null;
-    const isOverdue = nonCompliant && dueAt !== null && nowMs > Date.parse(dueAt);
+    const isOverdue = nonCompliant && dueAt !== null && nowMs > parseIso(dueAt);
     if (nonCompliant) {
       level = maxComplianceLevel(level ?? 'INFORMATIONAL', d.complianceLevel);
       const s = canonicalSeverity(d.severity);
       if (severity === null || SEVERITY_RANK[s] > SEVERITY_RANK[severity]) severity = s;
       const isCritical = complianceLevelRank(d.complianceLevel) === complianceLevelRank('CRITICAL');
-      const isSecurity = d.security || d.classification.trim().toLowerCase() === 'security';
+      const isSecurity = d.security || d.classification === 'security' || d.classification.trim().toLowerCase() === 'security';
       if (isCritical) critical++;
       if (isSecurity) security++;
       if (!isCritical && !isSecurity) other++;
       if (isOverdue) overdue++;
       if (dueAt !== null && (nextDueAt === null || dueAt < nextDueAt)) nextDueAt = dueAt;
     }
-    const record = d as PatchStateRecord; // the draft becomes the record (no copy: thousands per node)
-    record.dueAt = dueAt;
-    record.overdue = isOverdue;
-    states.push(record);
+    d.dueAt = dueAt; // the draft becomes the record (no copy: thousands per node)
+    d.overdue = isOverdue;
+    states.push(d);
   }
   counts.INSTALLED_OTHER = Math.max(0, input.installedCount - installedStored);
   const compliant = level === null;
