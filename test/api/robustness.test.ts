@@ -86,6 +86,7 @@ for (const dialect of testDialects()) {
           createResourceGroup: { name: 'robust group', description: 'robust', tagFilters: [{ key: 'Env', values: ['prod', '*'] }] },
           updateResourceGroup: { description: 'robust', tagFilters: [{ key: 'Role', values: ['web'] }] },
           createSnapshot: { targets: { nodeIds: [node.nodeId] }, description: 'robust' },
+          putComplianceSettings: { slaDays: { critical: 7, high: 14, medium: 30, low: 90 } },
           sendCommand: { document: 'Scan', targets: { nodeIds: [node.nodeId] }, parameters: { rebootOption: 'NoReboot', installOverrideList: [] }, timeoutSeconds: 600 },
           enrollNode: { activationId: act.id, activationCode: 'not-the-code', hostname: 'robust-host', platform: PLATFORM, agentVersion: '0.1.0' },
           agentHeartbeat: { agentVersion: '0.1.0' },
