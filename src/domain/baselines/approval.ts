@@ -314,7 +314,7 @@ export function decidePatch(rules: BaselineRules, patch: PatchCandidate, ctx: Ap
   }
 
   let approvers: Approver[] | undefined;
-  const misses: string[] = [];
+  const misses: string[] | undefined = explainMiss ? [] : undefined;
   let pendingUntil: number | null = null;
 
   let listed: PatchPattern | undefined;
@@ -327,7 +327,7 @@ export function decidePatch(rules: BaselineRules, patch: PatchCandidate, ctx: Ap
   if (listed !== undefined) {
     if (rules.approvedPatchesEnableNonSecurity || patch.security) {
       approvers = [{ level: rules.approvedPatchesComplianceLevel, since: null, reason: `approved list "${listed.text}"` }];
-    } else if (explainMiss) {
+    } else if (misses !== undefined) {
       misses.push(`approved list "${listed.text}": not security and approvedPatchesEnableNonSecurity is false`);
     }
   }
@@ -340,17 +340,17 @@ export function decidePatch(rules: BaselineRules, patch: PatchCandidate, ctx: Ap
     }
   }
   if (globalMiss !== undefined) {
-    if (explainMiss) misses.push(`global filter ${describeFilterMiss(globalMiss.filter, patch, ctx.products)}`);
+    if (misses !== undefined) misses.push(`global filter ${describeFilterMiss(globalMiss.filter, patch, ctx.products)}`);
   } else {
     for (const r of c.rules) {
       const o = evaluateRule(r, patch, ctx, now, explainMiss);
       if ('approved' in o) (approvers ??= []).push(o.approved);
       else {
-        if (o !== SILENT_MISS) misses.push(o.reason);
+        if (misses !== undefined) misses.push(o.reason);
         if ('pendingUntil' in o && (pendingUntil === null || o.pendingUntil < pendingUntil)) pendingUntil = o.pendingUntil;
       }
     }
-    if (c.rules.length === 0 && listed === undefined) misses.push('no approval rules and not on the approved list');
+    if (c.rules.length === 0 && listed === undefined) misses?.push('no approval rules and not on the approved list');
   }
 
   if (approvers === undefined) {
@@ -360,7 +360,7 @@ export function decidePatch(rules: BaselineRules, patch: PatchCandidate, ctx: Ap
       complianceLevel: 'UNSPECIFIED',
       approvedAt: null,
       pendingUntil: pendingUntil === null ? null : isoOf(pendingUntil),
-      reason: explainMiss ? `not approved: ${misses.join('; ')}` : '',
+      reason: misses !== undefined ? `not approved: ${misses.join('; ')}` : '',
     };
   }
   const firstSeen = parseInstant(patch.firstSeenAt);
