@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Baseline, BaselineRules, OperatingSystem } from '../domain/baselines/model.js';
+import { baselineRulesOf, type Baseline, type BaselineRules, type OperatingSystem } from '../domain/baselines/model.js';
 import { containsIgnoreCase, fetchPage, type Page, type PageRequest } from './paging.js';
 import type { Database, PatchBaselinesTable } from './schema.js';
 
@@ -46,17 +46,9 @@ const CHUNK = 500;
 type StoredRules = Omit<BaselineRules, 'operatingSystem'>;
 
 function rulesOf(b: BaselineRules): StoredRules {
-  return {
-    globalFilters: b.globalFilters,
-    approvalRules: b.approvalRules,
-    approvedPatches: b.approvedPatches,
-    approvedPatchesComplianceLevel: b.approvedPatchesComplianceLevel,
-    approvedPatchesEnableNonSecurity: b.approvedPatchesEnableNonSecurity,
-    rejectedPatches: b.rejectedPatches,
-    rejectedPatchesAction: b.rejectedPatchesAction,
-    availableSecurityUpdatesComplianceStatus: b.availableSecurityUpdatesComplianceStatus,
-    sources: b.sources,
-  };
+  const { operatingSystem, ...stored } = baselineRulesOf(b);
+  void operatingSystem;
+  return stored;
 }
 
 function toRecord(row: Selectable<PatchBaselinesTable>): BaselineRecord {

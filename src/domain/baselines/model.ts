@@ -94,3 +94,19 @@ export interface Baseline extends BaselineRules {
   /** Increases on every update; snapshots record the version they were made from. */
   version: number;
 }
+
+/** The rule part of a baseline (or of a request carrying more fields): exactly the BaselineRules fields, nothing else. */
+export function baselineRulesOf(b: BaselineRules): BaselineRules {
+  return {
+    operatingSystem: b.operatingSystem,
+    globalFilters: b.globalFilters,
+    approvalRules: b.approvalRules,
+    approvedPatches: b.approvedPatches,
+    approvedPatchesComplianceLevel: b.approvedPatchesComplianceLevel,
+    approvedPatchesEnableNonSecurity: b.approvedPatchesEnableNonSecurity,
+    rejectedPatches: b.rejectedPatches,
+    rejectedPatchesAction: b.rejectedPatchesAction,
+    availableSecurityUpdatesComplianceStatus: b.availableSecurityUpdatesComplianceStatus,
+    sources: b.sources,
+  };
+}

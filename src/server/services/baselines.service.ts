@@ -1,6 +1,6 @@
 import { readableAccounts, type AccountAction } from '../../domain/access.js';
 import { evaluatePatch, type PatchCandidate } from '../../domain/baselines/approval.js';
-import { OPERATING_SYSTEMS, type Baseline as BaselineModel, type BaselineRules, type OperatingSystem } from '../../domain/baselines/model.js';
+import { OPERATING_SYSTEMS, baselineRulesOf, type Baseline as BaselineModel, type BaselineRules, type OperatingSystem } from '../../domain/baselines/model.js';
 import { operatingSystemOf, patchGroupOf, productsOf } from '../../domain/baselines/precedence.js';
 import { PREDEFINED_BASELINES, predefinedBaselineFor } from '../../domain/baselines/predefined.js';
 import { validateBaselineRules, type ValidationIssue } from '../../domain/baselines/validate.js';
@@ -60,20 +60,7 @@ function toView(b: BaselineModel | BaselineRecord): Baseline {
   };
 }
 
-function rulesOf(b: BaselineRules): BaselineRules {
-  return {
-    operatingSystem: b.operatingSystem,
-    globalFilters: b.globalFilters,
-    approvalRules: b.approvalRules,
-    approvedPatches: b.approvedPatches,
-    approvedPatchesComplianceLevel: b.approvedPatchesComplianceLevel,
-    approvedPatchesEnableNonSecurity: b.approvedPatchesEnableNonSecurity,
-    rejectedPatches: b.rejectedPatches,
-    rejectedPatchesAction: b.rejectedPatchesAction,
-    availableSecurityUpdatesComplianceStatus: b.availableSecurityUpdatesComplianceStatus,
-    sources: b.sources,
-  };
-}
+const rulesOf = baselineRulesOf;
 
 /** Throws 400 `validation` listing every semantic problem of the rules (paths under `prefix`). */
 function requireValidRules(rules: BaselineRules, prefix = ''): void {
