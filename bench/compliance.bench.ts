@@ -147,7 +147,8 @@ export const compliance: Benchmark = {
   name: 'compliance',
   description: `compliance evaluation of ${NODES.toLocaleString('en')} nodes × ${PACKAGES.toLocaleString('en')} packages and the fleet summary, on each database (PATCHWARDEN_BENCH_NODES / _PACKAGES for a smaller run)`,
   async run() {
-    for (const dialect of testDialects()) {
+    const only = process.env.PATCHWARDEN_BENCH_DATABASES?.split(',').map((d) => d.trim());
+    for (const dialect of testDialects().filter((d) => only === undefined || only.includes(d))) {
       clearAdvisoryIndexCache();
       const db = await createTestDatabase(dialect);
       // A second handle on the same database for the bulk setup and the reference queries.
