@@ -11,6 +11,11 @@ import * as audit from './audit.contract.js';
 import * as auth from './auth.contract.js';
 import * as organization from './organization.contract.js';
 import * as users from './users.contract.js';
+import { runbooksEndpoints } from './runbooks.contract.js';
+import { executionsEndpoints } from './executions.contract.js';
+import { delegationsEndpoints } from './delegations.contract.js';
+import { windowsEndpoints } from './windows.contract.js';
+import { policiesEndpoints } from './policies.contract.js';
 
 /** Every operation of the HTTP API under /api/v1, in documentation order. */
 export const endpoints = {
@@ -91,6 +96,11 @@ export const endpoints = {
   patchInventory: agent.patchInventory,
   pollCommands: agent.pollCommands,
   postResult: agent.postResult,
+  ...runbooksEndpoints,
+  ...executionsEndpoints,
+  ...delegationsEndpoints,
+  ...windowsEndpoints,
+  ...policiesEndpoints,
 } as const;
 
 export const allEndpoints: readonly AnyEndpoint[] = Object.values(endpoints);
@@ -110,3 +120,8 @@ export * from './audit.contract.js';
 export * from './auth.contract.js';
 export * from './organization.contract.js';
 export * from './users.contract.js';
+export * from './runbooks.contract.js';
+export * from './executions.contract.js';
+export * from './delegations.contract.js';
+export * from './windows.contract.js';
+export * from './policies.contract.js';

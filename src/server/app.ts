@@ -16,6 +16,11 @@ import { nodeRoutes } from './routes/nodes.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { targetRoutes } from './routes/targets.routes.js';
 import { userRoutes } from './routes/users.routes.js';
+import { runbooksRoutes } from './routes/runbooks.routes.js';
+import { executionsRoutes } from './routes/executions.routes.js';
+import { delegationsRoutes } from './routes/delegations.routes.js';
+import { windowsRoutes } from './routes/windows.routes.js';
+import { policiesRoutes } from './routes/policies.routes.js';
 import type { Clock, ServiceDeps } from './services/context.js';
 import { createServices, type Services } from './services/index.js';
 import { VERSION } from './version.js';
@@ -101,6 +106,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
   complianceRoutes(router, services);
   agentRoutes(router, services);
   targetRoutes(router, services);
+  runbooksRoutes(router, services);
+  executionsRoutes(router, services);
+  delegationsRoutes(router, services);
+  windowsRoutes(router, services);
+  policiesRoutes(router, services);
   // Waiting long-polls answer at once when the server stops, so closing does not wait for them.
   app.addHook('preClose', async () => {
     services.notifier.close();

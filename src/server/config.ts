@@ -43,6 +43,12 @@ export const ServerConfig = z.strictObject({
   agentPollCheckMs: Int(50, 10_000).default(1000),
   /** How often the compliance job re-evaluates stale nodes (changed baselines, SLA, advisories; passed due dates). */
   complianceIntervalSeconds: Int(1, 86_400).default(30),
+  /** How often the automation engine looks for execution work (steps to start, commands to follow, timers). */
+  automationIntervalMs: Int(50, 60_000).default(1000),
+  /** How long a replica holds an execution it works on; another replica takes it over after this when it dies. */
+  automationLeaseSeconds: Int(2, 3600).default(30),
+  /** How often maintenance windows and patch policy schedules are looked at. */
+  windowsIntervalSeconds: Int(1, 3600).default(30),
   /** Failed enrollments allowed per client address within loginWindowMinutes. */
   enrollMaxFailuresPerIp: Int(1, 100000).default(20),
   /** Run an agent for this machine in the server process (`patchwarden server`), scan-only unless localAgentInstall. */
@@ -77,6 +83,9 @@ export const ENV_KEYS: Record<string, keyof ServerConfig> = {
   PATCHWARDEN_AGENT_POLL_CHECK_MS: 'agentPollCheckMs',
   PATCHWARDEN_ENROLL_MAX_FAILURES_PER_IP: 'enrollMaxFailuresPerIp',
   PATCHWARDEN_COMPLIANCE_INTERVAL_SECONDS: 'complianceIntervalSeconds',
+  PATCHWARDEN_AUTOMATION_INTERVAL_MS: 'automationIntervalMs',
+  PATCHWARDEN_AUTOMATION_LEASE_SECONDS: 'automationLeaseSeconds',
+  PATCHWARDEN_WINDOWS_INTERVAL_SECONDS: 'windowsIntervalSeconds',
   PATCHWARDEN_LOCAL_AGENT: 'localAgent',
   PATCHWARDEN_LOCAL_AGENT_INSTALL: 'localAgentInstall',
   PATCHWARDEN_LOCAL_AGENT_ROOT: 'localAgentRoot',

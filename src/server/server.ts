@@ -10,6 +10,8 @@ import { dataDirOf, sqliteFileOf, type ServerConfig } from './config.js';
 import { startCleanupJob } from './jobs/cleanup.job.js';
 import { startCommandsJob } from './jobs/commands.job.js';
 import { startComplianceJob } from './jobs/compliance.job.js';
+import { startAutomationJob } from './jobs/automation.job.js';
+import { startWindowsJob } from './jobs/windows.job.js';
 import { bootstrap } from './services/bootstrap.js';
 
 export interface RunningServer {
@@ -78,11 +80,15 @@ export async function startServer(config: ServerConfig, io: { logger?: pino.Logg
   const stopCleanup = startCleanupJob({ store, clock, logger, loginWindowMinutes: config.loginWindowMinutes }, `${hostname()}:${process.pid}:${randomUUID()}`);
   const stopCommands = startCommandsJob({ store, clock, logger, notifier: services.notifier }, `${hostname()}:${process.pid}:${randomUUID()}`);
   const complianceJob = startComplianceJob({ store, clock, logger, compliance: services.compliance }, `${hostname()}:${process.pid}:${randomUUID()}`, config.complianceIntervalSeconds * 1000);
+  const automationJob = startAutomationJob({ store, clock, logger, config, services }, `${hostname()}:${process.pid}:${randomUUID()}`);
+  const windowsJob = startWindowsJob({ store, clock, logger, config, services }, `${hostname()}:${process.pid}:${randomUUID()}`);
   return {
     app,
     store,
     url,
     async stop() {
+      automationJob.stop();
+      windowsJob.stop();
       stopCleanup();
       stopCommands();
       complianceJob.stop();

@@ -32,3 +32,9 @@ export {
   type TrendPoint,
   type UpdateForEvaluation,
 } from './compliance.repository.js';
+// Issue 6: each area re-exports its record types from its own repository module.
+export * from './runbooks.repository.js';
+export * from './executions.repository.js';
+export * from './delegations.repository.js';
+export * from './windows.repository.js';
+export * from './policies.repository.js';

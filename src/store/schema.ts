@@ -1,3 +1,7 @@
+import type { RunbooksTables } from './runbooks.schema.js';
+import type { ExecutionsTables } from './executions.schema.js';
+import type { DelegationsTables } from './delegations.schema.js';
+import type { WindowsTables } from './windows.schema.js';
 import type { Generated } from 'kysely';
 
 /*
@@ -428,7 +432,7 @@ export interface PatchGroupBaselinesTable {
   updated_by: string | null;
 }
 
-export interface Database {
+export interface Database extends RunbooksTables, ExecutionsTables, DelegationsTables, WindowsTables {
   organizations: OrganizationsTable;
   accounts: AccountsTable;
   users: UsersTable;

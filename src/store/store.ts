@@ -13,6 +13,11 @@ import { NodesRepository } from './nodes.repository.js';
 import { ResourceGroupsRepository } from './resource-groups.repository.js';
 import { SnapshotsRepository } from './snapshots.repository.js';
 import type { Database } from './schema.js';
+import { RunbooksRepository } from './runbooks.repository.js';
+import { ExecutionsRepository } from './executions.repository.js';
+import { DelegationsRepository } from './delegations.repository.js';
+import { WindowsRepository } from './windows.repository.js';
+import { PoliciesRepository } from './policies.repository.js';
 import { MembershipsRepository, UsersRepository } from './users.repository.js';
 
 /** The repositories over one connection or one transaction. */
@@ -34,6 +39,11 @@ export interface Repositories {
   snapshots: SnapshotsRepository;
   compliance: ComplianceRepository;
   baselines: BaselinesRepository;
+  runbooks: RunbooksRepository;
+  executions: ExecutionsRepository;
+  delegations: DelegationsRepository;
+  windows: WindowsRepository;
+  policies: PoliciesRepository;
 }
 
 export interface Store extends Repositories {
@@ -64,6 +74,11 @@ function repositories(db: Kysely<Database>): Repositories {
     snapshots: new SnapshotsRepository(db),
     compliance: new ComplianceRepository(db),
     baselines: new BaselinesRepository(db),
+    runbooks: new RunbooksRepository(db),
+    executions: new ExecutionsRepository(db),
+    delegations: new DelegationsRepository(db),
+    windows: new WindowsRepository(db),
+    policies: new PoliciesRepository(db),
   };
 }
 

@@ -226,6 +226,11 @@ const SUCCESS: Record<string, (w: World) => Promise<Mutation>> = {
       accountId: account.id,
     };
   },
+  // ---- issue 6: runbooks (success) ----
+  // ---- issue 6: executions (success) ----
+  // ---- issue 6: delegations (success) ----
+  // ---- issue 6: windows (success) ----
+  // ---- issue 6: policies (success) ----
 };
 
 /** A call of each changing endpoint that the access rules refuse (by a viewer of the account, or a user without roles). */
@@ -308,6 +313,11 @@ const DENIED: Record<string, (w: World, viewer: Person) => Promise<Omit<Mutation
     const command = await fx.command(account.id, node.nodeId);
     return { method: 'POST', url: `/api/v1/commands/${command.commandId}/cancel`, targetId: command.commandId, accountId: account.id, status: 403 };
   },
+  // ---- issue 6: runbooks (denied) ----
+  // ---- issue 6: executions (denied) ----
+  // ---- issue 6: delegations (denied) ----
+  // ---- issue 6: windows (denied) ----
+  // ---- issue 6: policies (denied) ----
 };
 
 /** Changing endpoints every signed-in user may call on their own behalf: nothing to refuse. */

@@ -163,6 +163,11 @@ const EXPECTED: Record<string, Partial<Record<Target, Row>>> = {
   patchInventory: { '-': NODES_ONLY },
   pollCommands: { '-': NODES_ONLY },
   postInvocationResult: { '-': NODES_ONLY },
+  // ---- issue 6: runbooks ----
+  // ---- issue 6: executions ----
+  // ---- issue 6: delegations ----
+  // ---- issue 6: windows ----
+  // ---- issue 6: policies ----
   // Outside the contracts.
   'GET /healthz': { '-': PUBLIC },
   'GET /readyz': { '-': PUBLIC },
@@ -998,6 +1003,11 @@ const CASES: Record<string, CaseFn> = {
   patchInventory: async () => ({ method: 'PATCH', url: '/api/v1/agent/inventory', body: { baseRevision: 1 } }),
   pollCommands: async () => ({ method: 'GET', url: '/api/v1/agent/commands' }),
   postInvocationResult: async (s) => ({ method: 'POST', url: '/api/v1/agent/results', body: { invocationId: s.ownCommand.invocationId } }),
+  // ---- issue 6: runbooks (cases) ----
+  // ---- issue 6: executions (cases) ----
+  // ---- issue 6: delegations (cases) ----
+  // ---- issue 6: windows (cases) ----
+  // ---- issue 6: policies (cases) ----
   'GET /healthz': async () => ({ method: 'GET', url: '/healthz' }),
   'GET /readyz': async () => ({ method: 'GET', url: '/readyz' }),
   'GET /metrics': async () => ({

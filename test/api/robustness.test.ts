@@ -93,6 +93,11 @@ for (const dialect of testDialects()) {
           putInventory: inventory('robust-node', [pkg('openssl', '3.0.15-1~deb12u1')], [update('curl', '7.88.1-10', '7.88.1-10+deb12u8', true)]),
           patchInventory: { baseRevision: 1, packages: { upsert: [pkg('vim', '2:9.0')], remove: [] }, updates: { upsert: [], remove: [] } },
           postInvocationResult: { invocationId, idempotencyKey: 'robust-key-0001', status: 'Success', output: 'ok', startedAt: now, finishedAt: now, outcomes: [] },
+          // ---- issue 6: runbooks ----
+          // ---- issue 6: executions ----
+          // ---- issue 6: delegations ----
+          // ---- issue 6: windows ----
+          // ---- issue 6: policies ----
         },
         tokenFor: (operationId) => (operationId === 'changeMyPassword' ? passwordChanger.token : agentRoutes.has(operationId) ? node.credential : t.adminToken),
         bodyLimitBytes: BODY_LIMIT,

@@ -13,6 +13,11 @@ import { AuthService } from './auth.service.js';
 import type { ServiceDeps } from './context.js';
 import { TokensService } from './tokens.service.js';
 import { UsersService } from './users.service.js';
+import { RunbooksService } from './runbooks.service.js';
+import { ExecutionsService } from './executions.service.js';
+import { DelegationsService } from './delegations.service.js';
+import { WindowsService } from './windows.service.js';
+import { PoliciesService } from './policies.service.js';
 
 export interface Services {
   auth: AuthService;
@@ -28,6 +33,11 @@ export interface Services {
   resourceGroups: ResourceGroupsService;
   snapshots: SnapshotsService;
   baselines: BaselinesService;
+  runbooks: RunbooksService;
+  executions: ExecutionsService;
+  delegations: DelegationsService;
+  windows: WindowsService;
+  policies: PoliciesService;
   /** Wakes long-polls of this process; closed when the server stops. */
   notifier: InvocationNotifier;
 }
@@ -50,5 +60,10 @@ export function createServices(deps: ServiceDeps): Services {
     users: new UsersService(deps),
     tokens: new TokensService(deps),
     audit: new AuditService(deps),
+    runbooks: new RunbooksService(deps),
+    executions: new ExecutionsService(deps),
+    delegations: new DelegationsService(deps),
+    windows: new WindowsService(deps),
+    policies: new PoliciesService(deps),
   };
 }

@@ -1,0 +1,6 @@
+import type { ServiceDeps } from './context.js';
+
+/** Delegations (issue 6). */
+export class DelegationsService {
+  constructor(protected readonly deps: ServiceDeps) {}
+}
