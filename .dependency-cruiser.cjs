@@ -30,7 +30,7 @@ module.exports = {
       from: { path: '^src/(domain|versioning)/' },
       to: {
         dependencyTypes: ['core', 'npm', 'npm-dev', 'npm-optional', 'npm-peer', 'npm-no-pkg', 'npm-unknown'],
-        pathNot: ['^(node:)?(util|crypto)$', 'semver'],
+        pathNot: ['^(node:)?(util|crypto)$', 'semver', 'yaml', 'croner'],
       },
     },
     {

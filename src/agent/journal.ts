@@ -15,6 +15,8 @@ export const JournalEntry = z.object({
   commandId: z.string(),
   document: z.string(),
   parameters: z.unknown(),
+  /** The invocation's timeout as delivered (RunScript kills the script after it); absent in older journals. */
+  timeoutSeconds: z.number().int().optional(),
   /** The key the result is delivered under, every time (after reconnects and restarts too). */
   idempotencyKey: z.string(),
   startedAt: z.string(),
@@ -24,6 +26,8 @@ export const JournalEntry = z.object({
   install: z.object({ ok: z.boolean(), outcomes: z.array(z.unknown()), output: z.string(), rebootRequired: z.boolean() }).optional(),
   /** Boot id when the reboot was requested (to tell whether it happened). */
   bootId: z.string().optional(),
+  /** RunScript: the script's process (group) once started, to end what it left running after an agent crash. */
+  script: z.object({ pid: z.number().int(), startTime: z.string(), bootId: z.string() }).optional(),
   /** Lines of what happened, in order ("started invocation X", "rebooted", …). */
   log: z.array(z.string()),
   result: InvocationResultRequest.optional(),
@@ -43,7 +47,7 @@ export class Journal {
   }
 
   /** A new entry with a fresh idempotency key, written before the operation starts. */
-  async begin(inv: { invocationId: string; commandId: string; document: string; parameters: unknown }): Promise<JournalEntry> {
+  async begin(inv: { invocationId: string; commandId: string; document: string; parameters: unknown; timeoutSeconds?: number | undefined }): Promise<JournalEntry> {
     const entry: JournalEntry = {
       ...inv,
       idempotencyKey: `${inv.invocationId}.${randomBytes(8).toString('hex')}`,

@@ -42,7 +42,7 @@ export interface AgentLoopOptions {
 
 /** The invocations of a poll, read leniently: an unknown document is refused one by one, not the whole poll. */
 const PollAnswer = z.object({
-  invocations: z.array(z.object({ invocationId: z.string(), commandId: z.string(), document: z.string(), parameters: z.unknown() })),
+  invocations: z.array(z.object({ invocationId: z.string(), commandId: z.string(), document: z.string(), parameters: z.unknown(), timeoutSeconds: z.number().int().optional() })),
 });
 
 /** Sleeps, or returns early when the signal aborts. */
@@ -103,6 +103,7 @@ export class AgentLoop {
       reboot: this.options.reboot ?? defaultRebootAction(root),
       journal: this.journal,
       config: this.options.config ?? AgentConfig.parse({}),
+      nodeId: this.options.enrollment.nodeId,
     };
     return this.env;
   }

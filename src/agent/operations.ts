@@ -5,6 +5,7 @@ import type { AgentConfig } from './credentials.js';
 import type { Journal, JournalEntry } from './journal.js';
 import type { PackageManagerDriver } from './package-managers/driver.js';
 import { bootId, type RebootAction } from './reboot-action.js';
+import { hostBootId, killLeftoverScript, processStartTime, runScript, SCRIPT_PATH } from './run-script.js';
 
 /** What the operations need: the driver, a fresh scan, the reboot action, the journal, the agent config. */
 export interface OperationEnv {
@@ -14,10 +15,15 @@ export interface OperationEnv {
   reboot: RebootAction;
   journal: Journal;
   config: AgentConfig;
+  /** This node's id (passed to scripts as PATCHWARDEN_NODE_ID). */
+  nodeId?: string;
 }
 
-/** Operations this agent knows; anything else is refused. `run` (scripts) only when the agent config allows. */
-export const KNOWN_DOCUMENTS = ['Scan', 'Install'] as const;
+/** Operations this agent knows; anything else is refused. `RunScript` only when the agent config allows scripts. */
+export const KNOWN_DOCUMENTS = ['Scan', 'Install', 'RunScript'] as const;
+
+/** A RunScript's timeout when the invocation carries none (journals of older agents). */
+const DEFAULT_SCRIPT_TIMEOUT_SECONDS = 3600;
 
 const MAX_OUTPUT = 64 * 1024;
 const tail = (s: string) => (s.length <= MAX_OUTPUT ? s : s.slice(-MAX_OUTPUT));
@@ -90,14 +96,79 @@ async function scanOrNothing(env: OperationEnv, entry: JournalEntry): Promise<In
   }
 }
 
+/**
+ * RunScript: `/bin/sh -c <script>` (cwd the root, a minimal environment), only with
+ * `"allowScripts": true`. Journaled (phase `installing`, with the pid) before the process starts, so
+ * a script the agent was interrupted in (or about to start) is reported Failed after a restart and
+ * never run again. Success iff the exit code is 0; TimedOut when killed at the invocation's timeout.
+ */
+async function runScriptOperation(env: OperationEnv, entry: JournalEntry, params: CommandParameters, options: { recovering?: boolean }): Promise<InvocationResultRequest> {
+  if (entry.phase !== 'started' || options.recovering === true) {
+    const ran = entry.phase !== 'started';
+    // The script runs in its own process group: it may outlive the agent. End what is left of it.
+    const killed = entry.script === undefined ? false : await killLeftoverScript(entry.script, await hostBootId());
+    if (killed) await env.journal.note(entry, `killed the script's leftover process group (pid ${entry.script?.pid ?? '?'})`);
+    return finishWith(env, entry, {
+      status: 'Failed',
+      output: `${ran ? 'the agent stopped while the script ran' : 'the agent stopped before the script started'}${killed ? ' (its processes still running were killed)' : ''}; scripts are never run again after an interruption, send a new command to run it\n${entry.log.join('\n')}`,
+      outcomes: [],
+      exitCode: null,
+    });
+  }
+  if (!env.config.allowScripts) return refuse(env, entry, 'scripts are disabled on this agent (set "allowScripts": true in the agent config to allow them)');
+  const script = params.script;
+  if (script === undefined || script.trim() === '') return refuse(env, entry, 'RunScript needs parameters.script (the shell script to run)');
+  const timeoutSeconds = entry.timeoutSeconds ?? DEFAULT_SCRIPT_TIMEOUT_SECONDS;
+  await env.journal.note(entry, `running the script with /bin/sh (timeout ${timeoutSeconds}s)`, 'installing');
+  const scriptEnv: Record<string, string> = {
+    PATH: SCRIPT_PATH,
+    HOME: process.env.HOME ?? '/',
+    LANG: 'C.UTF-8',
+    PATCHWARDEN_INVOCATION_ID: entry.invocationId,
+    PATCHWARDEN_COMMAND_ID: entry.commandId,
+    ...(env.nodeId === undefined ? {} : { PATCHWARDEN_NODE_ID: env.nodeId }),
+    ...(env.root === '/' ? {} : { PATCHWARDEN_ROOT: env.root }),
+  };
+  const r = await runScript({
+    script,
+    cwd: env.root,
+    env: scriptEnv,
+    timeoutMs: timeoutSeconds * 1000,
+    // Room for the closing line within the 64 KiB the result keeps.
+    maxOutputBytes: 60 * 1024,
+    onStart: async (pid) => {
+      entry.script = { pid, startTime: (await processStartTime(pid)) ?? '', bootId: await hostBootId() };
+      await env.journal.note(entry, `script started (pid ${pid})`);
+    },
+  });
+  const how = r.spawnError !== null
+    ? `the script could not start: ${r.spawnError}`
+    : r.timedOut
+      ? `the script timed out after ${timeoutSeconds}s and was killed (with its process group)`
+      : r.exitCode !== null
+        ? `the script exited with code ${r.exitCode}`
+        : `the script was killed by ${r.signal ?? 'a signal'}`;
+  const dropped = r.droppedBytes > 0 ? `[first ${r.droppedBytes} bytes of output dropped]\n` : '';
+  const status = r.timedOut ? 'TimedOut' : r.exitCode === 0 ? 'Success' : 'Failed';
+  return finishWith(env, entry, {
+    status,
+    // The tail of the output; the closing line says how the script ended.
+    output: `${dropped}${r.output}${r.output === '' || r.output.endsWith('\n') ? '' : '\n'}[${how}, in ${(r.durationMs / 1000).toFixed(1)}s]`,
+    outcomes: [],
+    exitCode: r.timedOut ? null : r.exitCode === null ? null : Math.min(255, Math.max(-1, r.exitCode)),
+  });
+}
+
 async function run(env: OperationEnv, entry: JournalEntry, options: { recovering?: boolean }): Promise<InvocationResultRequest> {
   if (entry.document === 'run') {
-    return refuse(env, entry, env.config.allowScripts ? 'scripts are not supported by this agent version' : 'scripts are disabled on this agent (set "allowScripts": true in the agent config to allow them)');
+    return refuse(env, entry, env.config.allowScripts ? 'the "run" document is not supported: scripts come as RunScript commands' : 'scripts are disabled on this agent (set "allowScripts": true in the agent config to allow them)');
   }
-  if (!(KNOWN_DOCUMENTS as readonly string[]).includes(entry.document)) return refuse(env, entry, `unknown operation "${entry.document}"; this agent runs only ${KNOWN_DOCUMENTS.join(' and ')}`);
+  if (!(KNOWN_DOCUMENTS as readonly string[]).includes(entry.document)) return refuse(env, entry, `unknown operation "${entry.document}"; this agent runs only ${KNOWN_DOCUMENTS.join(', ')}`);
   const parsed = CommandParameters.safeParse(entry.parameters ?? {});
   if (!parsed.success) return refuse(env, entry, `invalid parameters: ${parsed.error.issues[0]?.message ?? ''}`);
   const params = parsed.data;
+
+  if (entry.document === 'RunScript') return runScriptOperation(env, entry, params, options);
 
   if (entry.document === 'Scan') {
     // Like AWS-RunPatchBaseline: refresh the package lists first, so the scan sees the repositories as they are now.

@@ -98,6 +98,8 @@ export const InvocationResultRequest = withoutNul(z.strictObject({
   finishedAt: Timestamp,
   outcomes: z.array(PatchOutcome).max(10_000).default([]),
   rebootRequired: z.boolean().optional(),
+  /** RunScript: the script's exit code (null when it was killed by a signal or timed out). */
+  exitCode: z.number().int().min(-1).max(255).nullable().optional(),
   /** A fresh full inventory after the operation, stored in the same transaction. */
   inventory: Inventory.optional(),
 }));

@@ -4,7 +4,8 @@ import { parseRateLimit } from '../domain/targets.js';
 import { defineEndpoint } from './endpoint.js';
 import { Targets } from './targets.contract.js';
 
-export const CommandDocument = z.enum(['Scan', 'Install']);
+/** `RunScript` (runbook `run` and script `check` steps) runs `parameters.script` with /bin/sh on agents that allow scripts. */
+export const CommandDocument = z.enum(['Scan', 'Install', 'RunScript']);
 export type CommandDocument = z.infer<typeof CommandDocument>;
 
 export const RebootOption = z.enum(['RebootIfNeeded', 'NoReboot', 'Always']);
@@ -36,6 +37,8 @@ export const CommandParameters = z.strictObject({
   snapshotId: Id.optional(),
   /** Scan/Install: evaluate with this baseline instead of each node's effective one (explicit override). */
   baselineId: Id.optional(),
+  /** RunScript: the script, run by `/bin/sh -c` as the agent's user (root) on agents with `"allowScripts": true`. */
+  script: z.string().min(1).max(65_536).optional(),
   /** The exact list one node installs: set by the server on each invocation (from the snapshot or the override list); ignored when sent. */
   items: z.array(InstallItem).max(5000).default([]),
 });
@@ -96,6 +99,8 @@ export const Invocation = z.object({
   releasedAt: Timestamp.nullable(),
   /** Install: the exact list this node installs (from the override list or the snapshot). */
   items: z.array(InstallItem),
+  /** RunScript: the script's exit code (null until it ran, or when it was killed). */
+  exitCode: z.number().int().nullable(),
 });
 export type Invocation = z.infer<typeof Invocation>;
 
@@ -148,12 +153,13 @@ export const sendCommand = defineEndpoint({
   method: 'POST',
   path: '/api/v1/accounts/{accountId}/commands',
   tag: 'Commands',
-  summary: 'Send a Scan or Install to targets of an account',
+  summary: 'Send a Scan, Install or RunScript to targets of an account',
   description:
     'Targets (node ids, tag filters, resource groups, allNodes) are resolved now to the registered nodes of the account: one invocation per node. ' +
     'Rate control: at most `maxConcurrency` invocations run at once, the others wait (Pending, not released); once failures exceed `maxErrors` the waiting ones end Cancelled. ' +
     'An Install installs `parameters.installOverrideList` on every node when given; otherwise each node gets its own list from the snapshot `parameters.snapshotId`, ' +
-    'or from a snapshot frozen now from the effective baselines of the targets (`parameters.baselineId` overrides them for nodes of its OS).',
+    'or from a snapshot frozen now from the effective baselines of the targets (`parameters.baselineId` overrides them for nodes of its OS). ' +
+    'A RunScript runs `parameters.script` with /bin/sh on agents configured with `"allowScripts": true` (others refuse it: Failed); it takes no install parameters.',
   auth: 'authenticated',
   access: 'operator or admin of the account; org-admin',
   params: z.strictObject({ accountId: Id }),

@@ -198,7 +198,8 @@ export const getComplianceSummary = defineEndpoint({
   description: 'Per group: nodes compliant / non-compliant / unknown, non-compliant nodes by compliance level, patches by state, overdue patches and nodes; plus totals.',
   auth: 'authenticated',
   access: ACCESS,
-  query: z.strictObject({ accountId: Id.optional(), groupBy: SummaryGroupByName.default('account') }),
+  // policyId (issue 6): only the nodes that patch policy governs.
+  query: z.strictObject({ accountId: Id.optional(), groupBy: SummaryGroupByName.default('account'), policyId: Id.optional() }),
   response: ComplianceSummary,
 });
 
@@ -210,7 +211,7 @@ export const listComplianceNodes = defineEndpoint({
   summary: 'Node compliance: status, level, severity, counts per state, overdue',
   auth: 'authenticated',
   access: ACCESS,
-  query: listQuery(['hostname', 'status', 'severity', 'missing', 'overdue', 'evaluatedAt'], 'hostname').extend(NodeReportFilters),
+  query: listQuery(['hostname', 'status', 'severity', 'missing', 'overdue', 'evaluatedAt'], 'hostname').extend(NodeReportFilters).extend({ policyId: Id.optional() }),
   response: page(NodeCompliance),
 });
 

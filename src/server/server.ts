@@ -87,7 +87,7 @@ export async function startServer(config: ServerConfig, io: { logger?: pino.Logg
     store,
     url,
     async stop() {
-      automationJob.stop();
+      await automationJob.stop();
       windowsJob.stop();
       stopCleanup();
       stopCommands();

@@ -6,7 +6,7 @@ import type { CommandInvocationsTable, CommandsTable, Database } from './schema.
 export interface CommandRecord {
   id: string;
   accountId: string;
-  document: 'Scan' | 'Install';
+  document: 'Scan' | 'Install' | 'RunScript';
   parameters: CommandParameters;
   targets: CommandTargets;
   timeoutSeconds: number;
@@ -61,6 +61,8 @@ export interface InvocationRecord {
   releasedAt: string | null;
   /** Its own parameters (an Install's list of this node); null: the command's. */
   parameters: CommandParameters | null;
+  /** RunScript: the script's exit code (null: not run, killed or not a script). */
+  exitCode: number | null;
 }
 
 function toCommand(r: Selectable<CommandsTable>): CommandRecord {
@@ -98,6 +100,7 @@ function toInvocation(r: Selectable<CommandInvocationsTable>): InvocationRecord 
     response: r.response === null ? null : (JSON.parse(r.response) as unknown),
     releasedAt: r.released_at,
     parameters: r.parameters === null ? null : (JSON.parse(r.parameters) as CommandParameters),
+    exitCode: r.exit_code === null || r.exit_code === undefined ? null : Number(r.exit_code),
   };
 }
 
@@ -256,7 +259,7 @@ export class CommandsRepository {
   /** Stores a result once: only while no result is recorded. True when this call stored it. */
   async finish(
     id: string,
-    r: { status: string; startedAt: string; finishedAt: string; output: string; result: InvocationRecord['result']; idempotencyKey: string; response: unknown },
+    r: { status: string; startedAt: string; finishedAt: string; output: string; result: InvocationRecord['result']; idempotencyKey: string; response: unknown; exitCode?: number | null },
   ): Promise<boolean> {
     const res = await this.db
       .updateTable('command_invocations')
@@ -268,6 +271,7 @@ export class CommandsRepository {
         result: JSON.stringify(r.result),
         idempotency_key: r.idempotencyKey,
         response: JSON.stringify(r.response),
+        exit_code: r.exitCode ?? null,
       })
       .where('id', '=', id)
       .where('idempotency_key', 'is', null)

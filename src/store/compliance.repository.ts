@@ -126,6 +126,8 @@ export interface ComplianceScope {
   /** Account ids the caller may read, or `all`. */
   accounts: 'all' | string[];
   accountId?: string | undefined;
+  /** Only these nodes (issue 6: the nodes a patch policy governs). */
+  nodeIds?: readonly string[] | undefined;
 }
 
 export interface NodeComplianceFilter extends ComplianceScope {
@@ -905,6 +907,10 @@ export class ComplianceRepository {
     let out = q as unknown as { where: (a: unknown, b?: unknown, c?: unknown) => unknown };
     if (scope.accounts !== 'all') out = (scope.accounts.length === 0 ? out.where(sql<boolean>`1 = 0`) : out.where(column, 'in', scope.accounts)) as typeof out;
     if (scope.accountId !== undefined) out = out.where(column, '=', scope.accountId) as typeof out;
+    if (scope.nodeIds !== undefined) {
+      const nodeColumn = column.replace(/account_id$/, 'node_id');
+      out = (scope.nodeIds.length === 0 ? out.where(sql<boolean>`1 = 0`) : out.where(nodeColumn, 'in', scope.nodeIds)) as typeof out;
+    }
     return out as unknown as Q;
   }
 

@@ -247,6 +247,8 @@ export interface CommandInvocationsTable {
   released_at: string | null;
   /** JSON CommandParameters of this invocation (its own Install list); null: the command's. */
   parameters: string | null;
+  /** RunScript: the script's exit code (issue 6, migration 0008-executions; Generated: inserted as null). */
+  exit_code: Generated<number | null>;
 }
 
 export interface ResourceGroupsTable {

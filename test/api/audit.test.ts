@@ -13,6 +13,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { testDialects } from '../helpers/databases.js';
 import { Fixtures, KNOWN_PASSWORD, knownPasswordHash, type Acct, type Person } from './fixtures.js';
 import { baselineIn, DEBIAN_RULES } from '../baselines/helpers.js';
+import { runbookIn, runbookYaml } from '../runbooks/helpers.js';
 
 interface World {
   t: TestApp;
@@ -227,10 +228,106 @@ const SUCCESS: Record<string, (w: World) => Promise<Mutation>> = {
     };
   },
   // ---- issue 6: runbooks (success) ----
+  createRunbook: async ({ admin, account }) => ({
+    as: admin,
+    method: 'POST',
+    url: `/api/v1/accounts/${account.id}/runbooks`,
+    body: { content: runbookYaml(`audited-${Math.random().toString(36).slice(2, 8)}`) },
+    targetId: (res) => String(res.json().id),
+    accountId: account.id,
+  }),
+  updateRunbook: async ({ t, admin, account }) => {
+    const name = `audited-${Math.random().toString(36).slice(2, 8)}`;
+    const id = await runbookIn(t, account.id, name);
+    return { as: admin, method: 'PUT', url: `/api/v1/runbooks/${id}`, body: { content: runbookYaml(name, 9) }, targetId: id, accountId: account.id };
+  },
+  deleteRunbook: async ({ t, admin, account }) => {
+    const id = await runbookIn(t, account.id);
+    return { as: admin, method: 'DELETE', url: `/api/v1/runbooks/${id}`, targetId: id, accountId: account.id };
+  },
   // ---- issue 6: executions (success) ----
+  startExecution: async ({ fx, admin, account }) => {
+    const node = await fx.node(account.id, 'executed');
+    return {
+      as: admin,
+      method: 'POST',
+      url: `/api/v1/accounts/${account.id}/executions`,
+      body: { runbook: 'patch-fleet', targets: { nodeIds: [node.nodeId] }, parameters: { healthCheck: 'none' } },
+      targetId: (res) => String(res.json().id),
+      accountId: account.id,
+    };
+  },
+  pauseExecution: async ({ t, fx, admin, account }) => {
+    const id = await (await import('../executions/helpers.js')).executionIn(t, account.id, (await fx.node(account.id, 'paused')).nodeId);
+    return { as: admin, method: 'POST', url: `/api/v1/executions/${id}/pause`, targetId: id, accountId: account.id };
+  },
+  resumeExecution: async ({ t, fx, admin, account }) => {
+    const id = await (await import('../executions/helpers.js')).executionIn(t, account.id, (await fx.node(account.id, 'resumed')).nodeId, { paused: true });
+    return { as: admin, method: 'POST', url: `/api/v1/executions/${id}/resume`, targetId: id, accountId: account.id };
+  },
+  cancelExecution: async ({ t, fx, admin, account }) => {
+    const id = await (await import('../executions/helpers.js')).executionIn(t, account.id, (await fx.node(account.id, 'cancelled')).nodeId);
+    return { as: admin, method: 'POST', url: `/api/v1/executions/${id}/cancel`, targetId: id, accountId: account.id };
+  },
+  decideExecutionApproval: async ({ t, fx, admin, account }) => {
+    const id = await (await import('../executions/helpers.js')).executionIn(t, account.id, (await fx.node(account.id, 'approved')).nodeId, { approve: true });
+    return { as: admin, method: 'POST', url: `/api/v1/executions/${id}/approvals`, body: { decision: 'approve', comment: 'audited' }, targetId: id, accountId: account.id };
+  },
   // ---- issue 6: delegations (success) ----
+  createDelegation: async ({ admin, account }) => ({
+    as: admin,
+    method: 'POST',
+    url: `/api/v1/accounts/${account.id}/delegations`,
+    body: { runbooks: ['patch-fleet'], roles: ['operator'], comment: 'audited' },
+    targetId: (res) => String(res.json().id),
+    accountId: account.id,
+  }),
+  revokeDelegation: async ({ t, admin, account }) => {
+    const id = await (await import('../delegations/helpers.js')).delegationIn(t, account.id);
+    return { as: admin, method: 'POST', url: `/api/v1/delegations/${id}/revoke`, targetId: id, accountId: account.id };
+  },
+  updateAutomationSettings: async ({ t, admin }) => {
+    const org = await t.db.store.organizations.get();
+    return { as: admin, method: 'PUT', url: '/api/v1/automation/settings', body: { checkAllowedHosts: ['health.example.com'] }, targetId: org?.id ?? '', accountId: null };
+  },
   // ---- issue 6: windows (success) ----
+  createWindow: async ({ admin, account }) => ({
+    as: admin,
+    method: 'POST',
+    url: `/api/v1/accounts/${account.id}/windows`,
+    body: (await import('../windows/helpers.js')).windowBody(),
+    targetId: (res) => String(res.json().id),
+    accountId: account.id,
+  }),
+  updateWindow: async ({ t, admin, account }) => {
+    const h = await import('../windows/helpers.js');
+    const { id } = await h.windowIn(t, account.id);
+    return { as: admin, method: 'PUT', url: `/api/v1/windows/${id}`, body: h.windowBody(), targetId: id, accountId: account.id };
+  },
+  deleteWindow: async ({ t, admin, account }) => {
+    const { id } = await (await import('../windows/helpers.js')).windowIn(t, account.id);
+    return { as: admin, method: 'DELETE', url: `/api/v1/windows/${id}`, targetId: id, accountId: account.id };
+  },
+  addWindowTask: async ({ t, admin, account }) => {
+    const { id } = await (await import('../windows/helpers.js')).windowIn(t, account.id);
+    return { as: admin, method: 'POST', url: `/api/v1/windows/${id}/tasks`, body: { name: 'install', kind: 'patch', operation: 'Install' }, targetId: id, accountId: account.id };
+  },
+  removeWindowTask: async ({ t, admin, account }) => {
+    const { id, taskId } = await (await import('../windows/helpers.js')).windowIn(t, account.id);
+    return { as: admin, method: 'DELETE', url: `/api/v1/windows/${id}/tasks/${taskId}`, targetId: id, accountId: account.id };
+  },
   // ---- issue 6: policies (success) ----
+  createPolicy: async ({ admin }) => ({ as: admin, method: 'POST', url: '/api/v1/policies', body: (await import('../windows/helpers.js')).policyBody(), targetId: (res) => String(res.json().id), accountId: null }),
+  updatePolicy: async ({ t, admin }) => {
+    const h = await import('../windows/helpers.js');
+    const id = await h.policyIn(t);
+    const before = (await t.db.store.policies.get(id))!;
+    return { as: admin, method: 'PUT', url: `/api/v1/policies/${id}`, body: { ...h.policyBody(before.name), priority: before.priority }, targetId: id, accountId: null };
+  },
+  deletePolicy: async ({ t, admin }) => {
+    const id = await (await import('../windows/helpers.js')).policyIn(t);
+    return { as: admin, method: 'DELETE', url: `/api/v1/policies/${id}`, targetId: id, accountId: null };
+  },
 };
 
 /** A call of each changing endpoint that the access rules refuse (by a viewer of the account, or a user without roles). */
@@ -314,10 +411,78 @@ const DENIED: Record<string, (w: World, viewer: Person) => Promise<Omit<Mutation
     return { method: 'POST', url: `/api/v1/commands/${command.commandId}/cancel`, targetId: command.commandId, accountId: account.id, status: 403 };
   },
   // ---- issue 6: runbooks (denied) ----
+  createRunbook: async ({ account }) => ({ method: 'POST', url: `/api/v1/accounts/${account.id}/runbooks`, body: { content: runbookYaml('denied-runbook') }, targetId: account.id, accountId: account.id, status: 403 }),
+  // Addressed by runbook id: the framework's denied entry names no target or account (it does not look runbooks up).
+  updateRunbook: async ({ t, account }) => {
+    const name = `denied-${Math.random().toString(36).slice(2, 8)}`;
+    const id = await runbookIn(t, account.id, name);
+    return { method: 'PUT', url: `/api/v1/runbooks/${id}`, body: { content: runbookYaml(name, 9) }, targetId: '', status: 403 };
+  },
+  deleteRunbook: async ({ t, account }) => {
+    const id = await runbookIn(t, account.id);
+    return { method: 'DELETE', url: `/api/v1/runbooks/${id}`, targetId: '', status: 403 };
+  },
   // ---- issue 6: executions (denied) ----
+  startExecution: async ({ fx, account }) => {
+    const node = await fx.node(account.id, 'not-executed');
+    return { method: 'POST', url: `/api/v1/accounts/${account.id}/executions`, body: { runbook: 'patch-fleet', targets: { nodeIds: [node.nodeId] } }, targetId: account.id, accountId: account.id, status: 403 };
+  },
+  // Addressed by execution id: the framework's denied entry names no target or account (it does not look executions up).
+  pauseExecution: async ({ t, fx, account }) => {
+    const id = await (await import('../executions/helpers.js')).executionIn(t, account.id, (await fx.node(account.id, 'not-paused')).nodeId);
+    return { method: 'POST', url: `/api/v1/executions/${id}/pause`, targetId: '', status: 403 };
+  },
+  resumeExecution: async ({ t, fx, account }) => {
+    const id = await (await import('../executions/helpers.js')).executionIn(t, account.id, (await fx.node(account.id, 'not-resumed')).nodeId, { paused: true });
+    return { method: 'POST', url: `/api/v1/executions/${id}/resume`, targetId: '', status: 403 };
+  },
+  cancelExecution: async ({ t, fx, account }) => {
+    const id = await (await import('../executions/helpers.js')).executionIn(t, account.id, (await fx.node(account.id, 'not-cancelled')).nodeId);
+    return { method: 'POST', url: `/api/v1/executions/${id}/cancel`, targetId: '', status: 403 };
+  },
+  decideExecutionApproval: async ({ t, fx, account }) => {
+    const id = await (await import('../executions/helpers.js')).executionIn(t, account.id, (await fx.node(account.id, 'not-approved')).nodeId, { approve: true });
+    return { method: 'POST', url: `/api/v1/executions/${id}/approvals`, body: { decision: 'approve' }, targetId: '', status: 403 };
+  },
   // ---- issue 6: delegations (denied) ----
+  createDelegation: async ({ account }) => ({ method: 'POST', url: `/api/v1/accounts/${account.id}/delegations`, body: { runbooks: ['*'], roles: ['operator'] }, targetId: account.id, accountId: account.id, status: 403 }),
+  // Addressed by delegation id: the framework's denied entry names no target or account (it does not look delegations up).
+  revokeDelegation: async ({ t, account }) => {
+    const id = await (await import('../delegations/helpers.js')).delegationIn(t, account.id);
+    return { method: 'POST', url: `/api/v1/delegations/${id}/revoke`, targetId: '', status: 403 };
+  },
+  updateAutomationSettings: async () => ({ method: 'PUT', url: '/api/v1/automation/settings', body: { checkAllowedHosts: ['health.example.com'] }, targetId: '', status: 403 }),
   // ---- issue 6: windows (denied) ----
+  createWindow: async ({ account }) => ({ method: 'POST', url: `/api/v1/accounts/${account.id}/windows`, body: (await import('../windows/helpers.js')).windowBody(), targetId: account.id, accountId: account.id, status: 403 }),
+  // Addressed by window id: the framework's denied entry names no target or account (it does not look windows up).
+  updateWindow: async ({ t, account }) => {
+    const h = await import('../windows/helpers.js');
+    const { id } = await h.windowIn(t, account.id);
+    return { method: 'PUT', url: `/api/v1/windows/${id}`, body: h.windowBody(), targetId: '', status: 403 };
+  },
+  deleteWindow: async ({ t, account }) => {
+    const { id } = await (await import('../windows/helpers.js')).windowIn(t, account.id);
+    return { method: 'DELETE', url: `/api/v1/windows/${id}`, targetId: '', status: 403 };
+  },
+  addWindowTask: async ({ t, account }) => {
+    const { id } = await (await import('../windows/helpers.js')).windowIn(t, account.id);
+    return { method: 'POST', url: `/api/v1/windows/${id}/tasks`, body: { kind: 'patch', operation: 'Scan' }, targetId: '', status: 403 };
+  },
+  removeWindowTask: async ({ t, account }) => {
+    const { id, taskId } = await (await import('../windows/helpers.js')).windowIn(t, account.id);
+    return { method: 'DELETE', url: `/api/v1/windows/${id}/tasks/${taskId}`, targetId: '', status: 403 };
+  },
   // ---- issue 6: policies (denied) ----
+  createPolicy: async () => ({ method: 'POST', url: '/api/v1/policies', body: (await import('../windows/helpers.js')).policyBody(), targetId: '', status: 403 }),
+  updatePolicy: async ({ t }) => {
+    const h = await import('../windows/helpers.js');
+    const id = await h.policyIn(t);
+    return { method: 'PUT', url: `/api/v1/policies/${id}`, body: h.policyBody(), targetId: '', status: 403 };
+  },
+  deletePolicy: async ({ t }) => {
+    const id = await (await import('../windows/helpers.js')).policyIn(t);
+    return { method: 'DELETE', url: `/api/v1/policies/${id}`, targetId: '', status: 403 };
+  },
 };
 
 /** Changing endpoints every signed-in user may call on their own behalf: nothing to refuse. */
@@ -430,6 +595,9 @@ for (const dialect of testDialects()) {
           'resourcegroup.create',
           'resourcegroup.delete',
           'resourcegroup.update',
+          'runbook.create', // issue 6: runbooks
+          'execution.start', // issue 6: executions
+          'window.create', // issue 6: windows
           'snapshot.create',
         ].sort(),
       );

@@ -22,6 +22,7 @@ import { testDialects } from '../helpers/databases.js';
 import { expectErrorShape, Fixtures, KNOWN_PASSWORD, knownPasswordHash, ROLES, servedRoutes, type Acct, type Person, type Role } from './fixtures.js';
 import { baselineIn, DEBIAN_RULES } from '../baselines/helpers.js';
 import { inventory, pkg, update } from '../nodes/helpers.js';
+import { runbookIn, runbookYaml } from '../runbooks/helpers.js';
 
 type Expect = 'allow' | 'redirect' | 401 | 403 | 404 | 409;
 /** Expected outcomes in the order of ROLES: anonymous, org-admin, org-auditor, admin, operator, viewer, no-role. */
@@ -164,10 +165,54 @@ const EXPECTED: Record<string, Partial<Record<Target, Row>>> = {
   pollCommands: { '-': NODES_ONLY },
   postInvocationResult: { '-': NODES_ONLY },
   // ---- issue 6: runbooks ----
+  // Runbooks: everyone reads the built-ins and validates; viewers read their accounts'; admins manage them.
+  listRunbooks: { '-': ANY_USER },
+  createRunbook: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  getRunbook: { own: READ_OWN, foreign: READ_FOREIGN },
+  'getRunbook#builtin': { '-': ANY_USER },
+  updateRunbook: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  'updateRunbook#builtin': { '-': [401, 409, 409, 409, 409, 409, 409] },
+  deleteRunbook: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  listRunbookVersions: { own: READ_OWN, foreign: READ_FOREIGN },
+  validateRunbook: { '-': ANY_USER },
   // ---- issue 6: executions ----
+  // Executions: operators of the account start and control them, viewers read; approvals by the step's roles (admin by default).
+  startExecution: { own: OPERATE_OWN, foreign: MANAGE_FOREIGN },
+  listExecutions: { '-': ANY_USER },
+  getExecution: { own: READ_OWN, foreign: READ_FOREIGN },
+  getExecutionTimeline: { own: READ_OWN, foreign: READ_FOREIGN },
+  pauseExecution: { own: OPERATE_OWN, foreign: MANAGE_FOREIGN },
+  resumeExecution: { own: OPERATE_OWN, foreign: MANAGE_FOREIGN },
+  cancelExecution: { own: OPERATE_OWN, foreign: MANAGE_FOREIGN },
+  decideExecutionApproval: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  listPendingApprovals: { '-': ANY_USER },
   // ---- issue 6: delegations ----
+  // Delegations: readers of the granting account see them; its admins grant and revoke; the allow-list: everyone reads, org-admin sets.
+  listDelegations: { '-': ANY_USER },
+  createDelegation: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  getDelegation: { own: READ_OWN, foreign: READ_FOREIGN },
+  revokeDelegation: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  getAutomationSettings: { '-': ANY_USER },
+  updateAutomationSettings: { '-': ORG_ADMIN_ONLY },
   // ---- issue 6: windows ----
+  // Maintenance windows: viewers read them (runs, schedule preview); admins of the account manage them.
+  listWindows: { '-': ANY_USER },
+  createWindow: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  getWindow: { own: READ_OWN, foreign: READ_FOREIGN },
+  updateWindow: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  deleteWindow: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  addWindowTask: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  removeWindowTask: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  listWindowRuns: { own: READ_OWN, foreign: READ_FOREIGN },
+  getWindowSchedule: { own: READ_OWN, foreign: READ_FOREIGN },
   // ---- issue 6: policies ----
+  // Patch policies are the organization's: everyone reads them, org-admin writes them, organization roles read their runs.
+  listPolicies: { '-': ANY_USER },
+  getPolicy: { '-': ANY_USER },
+  createPolicy: { '-': ORG_ADMIN_ONLY },
+  updatePolicy: { '-': ORG_ADMIN_ONLY },
+  deletePolicy: { '-': ORG_ADMIN_ONLY },
+  listPolicyRuns: { '-': ORG_READERS },
   // Outside the contracts.
   'GET /healthz': { '-': PUBLIC },
   'GET /readyz': { '-': PUBLIC },
@@ -1004,10 +1049,390 @@ const CASES: Record<string, CaseFn> = {
   pollCommands: async () => ({ method: 'GET', url: '/api/v1/agent/commands' }),
   postInvocationResult: async (s) => ({ method: 'POST', url: '/api/v1/agent/results', body: { invocationId: s.ownCommand.invocationId } }),
   // ---- issue 6: runbooks (cases) ----
+  listRunbooks: async (s, _target, t) => {
+    await runbookIn(t, s.own.id);
+    await runbookIn(t, s.foreign.id);
+    return {
+      method: 'GET',
+      url: '/api/v1/runbooks?limit=500',
+      verify: async (res, allowed) => {
+        if (!allowed) return;
+        const items = res.json().items as { accountId: string | null; builtin: boolean }[];
+        expect(items.filter((r) => r.builtin).length).toBeGreaterThan(0);
+        const accounts = new Set(items.filter((r) => !r.builtin).map((r) => r.accountId));
+        if (isOrgRole(s.role)) expect([...accounts]).toEqual(expect.arrayContaining([s.own.id, s.foreign.id]));
+        else if (isAccountRole(s.role)) expect([...accounts]).toEqual([s.own.id]);
+        else expect([...accounts]).toEqual([]);
+      },
+    };
+  },
+  createRunbook: async (s, target, t) => {
+    const account = targetAccount(s, target);
+    const name = `rb-${Math.random().toString(36).slice(2, 10)}`;
+    return {
+      method: 'POST',
+      url: `/api/v1/accounts/${account.id}/runbooks`,
+      body: { content: runbookYaml(name) },
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.runbooks.getByName(account.id, name)) !== undefined).toBe(allowed);
+      },
+    };
+  },
+  getRunbook: async (s, target, t) => {
+    const id = await runbookIn(t, targetAccount(s, target).id);
+    return {
+      method: 'GET',
+      url: `/api/v1/runbooks/${id}`,
+      verify: async (res, allowed) => {
+        if (allowed) expect(res.json().id).toBe(id);
+      },
+    };
+  },
+  'getRunbook#builtin': async () => ({ method: 'GET', url: '/api/v1/runbooks/rb-builtin-patch-fleet' }),
+  updateRunbook: async (s, target, t) => {
+    const id = await runbookIn(t, targetAccount(s, target).id, `rb-upd-${Math.random().toString(36).slice(2, 10)}`);
+    const name = (await t.db.store.runbooks.get(id))!.name;
+    return {
+      method: 'PUT',
+      url: `/api/v1/runbooks/${id}`,
+      body: { content: runbookYaml(name, 10) },
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.runbooks.get(id))?.latestVersion).toBe(allowed ? 2 : 1);
+      },
+    };
+  },
+  'updateRunbook#builtin': async () => ({ method: 'PUT', url: '/api/v1/runbooks/rb-builtin-patch-fleet', body: { content: runbookYaml('patch-fleet') } }),
+  deleteRunbook: async (s, target, t) => {
+    const id = await runbookIn(t, targetAccount(s, target).id);
+    return {
+      method: 'DELETE',
+      url: `/api/v1/runbooks/${id}`,
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.runbooks.get(id))?.deletedAt !== null).toBe(allowed);
+      },
+    };
+  },
+  listRunbookVersions: async (s, target, t) => {
+    const id = await runbookIn(t, targetAccount(s, target).id);
+    return { method: 'GET', url: `/api/v1/runbooks/${id}/versions` };
+  },
+  validateRunbook: async () => ({ method: 'POST', url: '/api/v1/runbooks/validate', body: { content: runbookYaml('checked') } }),
   // ---- issue 6: executions (cases) ----
+  startExecution: async (s, target, t) => {
+    const account = targetAccount(s, target);
+    const node = targetNode(s, target);
+    const before = await t.db.store.executions.list({ accounts: [account.id] }, { limit: 500, offset: 0, sort: 'createdAt' });
+    return {
+      method: 'POST',
+      url: `/api/v1/accounts/${account.id}/executions`,
+      body: { runbook: 'patch-fleet', targets: { nodeIds: [node.nodeId] }, parameters: { healthCheck: 'none' } },
+      verify: async (_res, allowed) => {
+        const after = await t.db.store.executions.list({ accounts: [account.id] }, { limit: 500, offset: 0, sort: 'createdAt' });
+        expect(after.total).toBe(before.total + (allowed ? 1 : 0));
+      },
+    };
+  },
+  listExecutions: async (s, _target, t) => {
+    const h = await import('../executions/helpers.js');
+    const own = await h.executionIn(t, s.own.id, s.ownNode.nodeId);
+    const foreign = await h.executionIn(t, s.foreign.id, s.foreignNode.nodeId);
+    return {
+      method: 'GET',
+      url: '/api/v1/executions?limit=500',
+      verify: async (res, allowed) => {
+        if (!allowed) return;
+        const seen = (res.json().items as { id: string }[]).map((e) => e.id);
+        if (isOrgRole(s.role)) expect(seen).toEqual(expect.arrayContaining([own, foreign]));
+        else if (isAccountRole(s.role)) {
+          expect(seen).toContain(own);
+          expect(seen).not.toContain(foreign);
+        } else expect(seen).toEqual([]);
+      },
+    };
+  },
+  getExecution: async (s, target, t) => {
+    const id = await (await import('../executions/helpers.js')).executionIn(t, targetAccount(s, target).id, targetNode(s, target).nodeId);
+    return {
+      method: 'GET',
+      url: `/api/v1/executions/${id}`,
+      verify: async (res, allowed) => {
+        if (allowed) expect(res.json()).toMatchObject({ id, accountId: targetAccount(s, target).id });
+      },
+    };
+  },
+  getExecutionTimeline: async (s, target, t) => {
+    const id = await (await import('../executions/helpers.js')).executionIn(t, targetAccount(s, target).id, targetNode(s, target).nodeId);
+    return { method: 'GET', url: `/api/v1/executions/${id}/timeline` };
+  },
+  pauseExecution: async (s, target, t) => {
+    const id = await (await import('../executions/helpers.js')).executionIn(t, targetAccount(s, target).id, targetNode(s, target).nodeId);
+    return {
+      method: 'POST',
+      url: `/api/v1/executions/${id}/pause`,
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.executions.get(id))?.status).toBe(allowed ? 'Paused' : 'Pending');
+      },
+    };
+  },
+  resumeExecution: async (s, target, t) => {
+    const id = await (await import('../executions/helpers.js')).executionIn(t, targetAccount(s, target).id, targetNode(s, target).nodeId, { paused: true });
+    return {
+      method: 'POST',
+      url: `/api/v1/executions/${id}/resume`,
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.executions.get(id))?.status).toBe(allowed ? 'Pending' : 'Paused');
+      },
+    };
+  },
+  cancelExecution: async (s, target, t) => {
+    const id = await (await import('../executions/helpers.js')).executionIn(t, targetAccount(s, target).id, targetNode(s, target).nodeId);
+    return {
+      method: 'POST',
+      url: `/api/v1/executions/${id}/cancel`,
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.executions.get(id))?.status).toBe(allowed ? 'Cancelled' : 'Pending');
+      },
+    };
+  },
+  decideExecutionApproval: async (s, target, t) => {
+    const id = await (await import('../executions/helpers.js')).executionIn(t, targetAccount(s, target).id, targetNode(s, target).nodeId, { approve: true });
+    return {
+      method: 'POST',
+      url: `/api/v1/executions/${id}/approvals`,
+      body: { decision: 'approve' },
+      verify: async (_res, allowed) => {
+        const run = (await t.db.store.executions.steps(id))[0]!;
+        expect((await t.db.store.executions.approvals(run.id)).length).toBe(allowed ? 1 : 0);
+      },
+    };
+  },
+  listPendingApprovals: async (s, _target, t) => {
+    const id = await (await import('../executions/helpers.js')).executionIn(t, s.own.id, s.ownNode.nodeId, { approve: true });
+    return {
+      method: 'GET',
+      url: '/api/v1/approvals?limit=500',
+      verify: async (res, allowed) => {
+        if (!allowed) return;
+        const seen = (res.json().items as { executionId: string }[]).map((a) => a.executionId);
+        // The step's default approvers: admins of the account (org-admins count as admins).
+        expect(seen.includes(id)).toBe(s.role === 'org-admin' || s.role === 'admin');
+      },
+    };
+  },
   // ---- issue 6: delegations (cases) ----
+  listDelegations: async (s, _target, t) => {
+    const own = await (await import('../delegations/helpers.js')).delegationIn(t, s.own.id);
+    const foreign = await (await import('../delegations/helpers.js')).delegationIn(t, s.foreign.id);
+    return {
+      method: 'GET',
+      url: '/api/v1/delegations?limit=500',
+      verify: async (res, allowed) => {
+        if (!allowed) return;
+        const seen = ids(res, 'id');
+        if (isOrgRole(s.role)) expect(seen).toEqual(expect.arrayContaining([own, foreign]));
+        else if (isAccountRole(s.role)) expect(seen).toEqual([own]);
+        else expect(seen).toEqual([]);
+      },
+    };
+  },
+  createDelegation: async (s, target, t) => {
+    const account = targetAccount(s, target);
+    const comment = `grant-${Math.random().toString(36).slice(2, 10)}`;
+    return {
+      method: 'POST',
+      url: `/api/v1/accounts/${account.id}/delegations`,
+      body: { runbooks: ['patch-fleet'], roles: ['operator'], comment },
+      verify: async (_res, allowed) => {
+        const all = await t.db.store.delegations.list({ accountIds: [account.id], now: new Date().toISOString() }, { limit: 500, offset: 0, sort: 'createdAt' });
+        expect(all.items.some((d) => d.comment === comment)).toBe(allowed);
+      },
+    };
+  },
+  getDelegation: async (s, target, t) => {
+    const id = await (await import('../delegations/helpers.js')).delegationIn(t, targetAccount(s, target).id);
+    return {
+      method: 'GET',
+      url: `/api/v1/delegations/${id}`,
+      verify: async (res, allowed) => {
+        if (allowed) expect(res.json()).toMatchObject({ id, status: 'active' });
+      },
+    };
+  },
+  revokeDelegation: async (s, target, t) => {
+    const id = await (await import('../delegations/helpers.js')).delegationIn(t, targetAccount(s, target).id);
+    return {
+      method: 'POST',
+      url: `/api/v1/delegations/${id}/revoke`,
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.delegations.get(id))?.revokedAt !== null).toBe(allowed);
+      },
+    };
+  },
+  getAutomationSettings: async () => ({ method: 'GET', url: '/api/v1/automation/settings' }),
+  updateAutomationSettings: async (_s, _target, t) => {
+    const host = `h${Math.random().toString(36).slice(2, 10)}.example.com`;
+    return {
+      method: 'PUT',
+      url: '/api/v1/automation/settings',
+      body: { checkAllowedHosts: [host] },
+      verify: async (_res, allowed) => {
+        const org = (await t.db.store.organizations.get())!;
+        expect((await t.db.store.delegations.getSettings(org.id)).checkAllowedHosts.includes(host)).toBe(allowed);
+      },
+    };
+  },
   // ---- issue 6: windows (cases) ----
+  listWindows: async (s, _target, t) => {
+    const { windowIn } = await import('../windows/helpers.js');
+    const own = (await windowIn(t, s.own.id)).id;
+    const foreign = (await windowIn(t, s.foreign.id)).id;
+    return {
+      method: 'GET',
+      url: '/api/v1/windows?limit=500',
+      verify: async (res, allowed) => {
+        if (!allowed) return;
+        const seen = ids(res, 'id');
+        if (isOrgRole(s.role)) expect(seen).toEqual(expect.arrayContaining([own, foreign]));
+        else if (isAccountRole(s.role)) expect(seen).toEqual([own]);
+        else expect(seen).toEqual([]);
+      },
+    };
+  },
+  createWindow: async (s, target, t) => {
+    const { windowBody } = await import('../windows/helpers.js');
+    const account = targetAccount(s, target);
+    const body = windowBody();
+    return {
+      method: 'POST',
+      url: `/api/v1/accounts/${account.id}/windows`,
+      body,
+      verify: async (_res, allowed) => {
+        const all = await t.db.store.windows.list({ accounts: [account.id] }, { limit: 500, offset: 0, sort: 'name' });
+        expect(all.items.some((w) => w.name === body['name'])).toBe(allowed);
+      },
+    };
+  },
+  getWindow: async (s, target, t) => {
+    const { id } = await (await import('../windows/helpers.js')).windowIn(t, targetAccount(s, target).id);
+    return {
+      method: 'GET',
+      url: `/api/v1/windows/${id}`,
+      verify: async (res, allowed) => {
+        if (allowed) expect(res.json()).toMatchObject({ id, accountId: targetAccount(s, target).id });
+      },
+    };
+  },
+  updateWindow: async (s, target, t) => {
+    const h = await import('../windows/helpers.js');
+    const { id } = await h.windowIn(t, targetAccount(s, target).id);
+    return {
+      method: 'PUT',
+      url: `/api/v1/windows/${id}`,
+      body: { ...h.windowBody(), schedule: 'rate(12 hours)' },
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.windows.get(id))?.schedule).toBe(allowed ? 'rate(12 hours)' : '0 2 * * SUN');
+      },
+    };
+  },
+  deleteWindow: async (s, target, t) => {
+    const { id } = await (await import('../windows/helpers.js')).windowIn(t, targetAccount(s, target).id);
+    return {
+      method: 'DELETE',
+      url: `/api/v1/windows/${id}`,
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.windows.get(id)) === undefined).toBe(allowed);
+      },
+    };
+  },
+  addWindowTask: async (s, target, t) => {
+    const { id } = await (await import('../windows/helpers.js')).windowIn(t, targetAccount(s, target).id);
+    return {
+      method: 'POST',
+      url: `/api/v1/windows/${id}/tasks`,
+      body: { name: 'install', priority: 1, kind: 'patch', operation: 'Install' },
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.windows.get(id))?.tasks.length).toBe(allowed ? 2 : 1);
+      },
+    };
+  },
+  removeWindowTask: async (s, target, t) => {
+    const { id, taskId } = await (await import('../windows/helpers.js')).windowIn(t, targetAccount(s, target).id);
+    return {
+      method: 'DELETE',
+      url: `/api/v1/windows/${id}/tasks/${taskId}`,
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.windows.get(id))?.tasks.length).toBe(allowed ? 0 : 1);
+      },
+    };
+  },
+  listWindowRuns: async (s, target, t) => {
+    const { id } = await (await import('../windows/helpers.js')).windowIn(t, targetAccount(s, target).id);
+    return { method: 'GET', url: `/api/v1/windows/${id}/runs` };
+  },
+  getWindowSchedule: async (s, target, t) => {
+    const { id } = await (await import('../windows/helpers.js')).windowIn(t, targetAccount(s, target).id);
+    return {
+      method: 'GET',
+      url: `/api/v1/windows/${id}/schedule?count=3`,
+      verify: async (res, allowed) => {
+        if (allowed) expect(res.json().instances).toHaveLength(3);
+      },
+    };
+  },
   // ---- issue 6: policies (cases) ----
+  listPolicies: async (_s, _target, t) => {
+    const id = await (await import('../windows/helpers.js')).policyIn(t);
+    return {
+      method: 'GET',
+      url: '/api/v1/policies?limit=500',
+      verify: async (res, allowed) => {
+        if (allowed) expect(ids(res, 'id')).toContain(id);
+      },
+    };
+  },
+  getPolicy: async (_s, _target, t) => {
+    const id = await (await import('../windows/helpers.js')).policyIn(t);
+    return { method: 'GET', url: `/api/v1/policies/${id}` };
+  },
+  createPolicy: async (_s, _target, t) => {
+    const body = (await import('../windows/helpers.js')).policyBody();
+    return {
+      method: 'POST',
+      url: '/api/v1/policies',
+      body,
+      verify: async (_res, allowed) => {
+        const all = await t.db.store.policies.list({ limit: 500, offset: 0, sort: 'name' });
+        expect(all.items.some((p) => p.name === body['name'])).toBe(allowed);
+      },
+    };
+  },
+  updatePolicy: async (_s, _target, t) => {
+    const h = await import('../windows/helpers.js');
+    const id = await h.policyIn(t);
+    const before = (await t.db.store.policies.get(id))!;
+    return {
+      method: 'PUT',
+      url: `/api/v1/policies/${id}`,
+      body: { ...h.policyBody(before.name), priority: before.priority, enabled: false },
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.policies.get(id))?.enabled).toBe(!allowed);
+      },
+    };
+  },
+  deletePolicy: async (_s, _target, t) => {
+    const id = await (await import('../windows/helpers.js')).policyIn(t);
+    return {
+      method: 'DELETE',
+      url: `/api/v1/policies/${id}`,
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.policies.get(id)) === undefined).toBe(allowed);
+      },
+    };
+  },
+  listPolicyRuns: async (_s, _target, t) => {
+    const id = await (await import('../windows/helpers.js')).policyIn(t);
+    return { method: 'GET', url: `/api/v1/policies/${id}/runs` };
+  },
   'GET /healthz': async () => ({ method: 'GET', url: '/healthz' }),
   'GET /readyz': async () => ({ method: 'GET', url: '/readyz' }),
   'GET /metrics': async () => ({

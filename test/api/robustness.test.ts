@@ -19,6 +19,7 @@ import { Fixtures, isErrorShape, KNOWN_PASSWORD, knownPasswordHash } from './fix
 import { activation, enrolledNode, inventory, pkg, PLATFORM, update } from '../nodes/helpers.js';
 import { generateCases, INJECTIONS, type MalformedCase } from './malformed.js';
 import { baselineIn, DEBIAN_RULES } from '../baselines/helpers.js';
+import { runbookWithVersions } from '../runbooks/helpers.js';
 
 const BODY_LIMIT = 1024 * 1024;
 const MIN_MALFORMED = 1000;
@@ -55,7 +56,7 @@ for (const dialect of testDialects()) {
       const now = new Date().toISOString();
       const agentRoutes = new Set(t.router.registered.filter((ep) => ep.auth === 'node').map((ep) => ep.operationId));
       cases = generateCases(t.router.registered, {
-        params: { baselineId: robustBaseline, operatingSystem: 'DEBIAN', patchGroup: 'web', accountId: account.id, userId: user.id, tokenId: token.id, nodeId: node.nodeId, activationId: act.id, commandId: String(sent.json().id), groupId, snapshotId },
+        params: { baselineId: robustBaseline, operatingSystem: 'DEBIAN', patchGroup: 'web', accountId: account.id, userId: user.id, tokenId: token.id, nodeId: node.nodeId, activationId: act.id, commandId: String(sent.json().id), groupId, snapshotId, runbookId: await runbookWithVersions(t, account.id, 50) /* issue 6: runbooks (?version=42 must exist) */, ...(await (await import('../windows/helpers.js')).robustParams(t, account.id)) /* issue 6: windows, policies */, ...(await (await import('../delegations/helpers.js')).robustParams(t, account.id)) /* issue 6: delegations */, ...(await (await import('../executions/helpers.js')).robustParams(t, account.id, node.nodeId)) /* issue 6: executions */ },
         bodies: {
           createBaseline: { name: 'robust-created-baseline', description: 'robust', ...DEBIAN_RULES, globalFilters: [{ key: 'PRODUCT', values: ['*'] }], approvedPatches: ['openssl'], rejectedPatches: ['telnet*'] },
           updateBaseline: { description: 'robust', approvedPatches: ['curl'] },
@@ -94,10 +95,22 @@ for (const dialect of testDialects()) {
           patchInventory: { baseRevision: 1, packages: { upsert: [pkg('vim', '2:9.0')], remove: [] }, updates: { upsert: [], remove: [] } },
           postInvocationResult: { invocationId, idempotencyKey: 'robust-key-0001', status: 'Success', output: 'ok', startedAt: now, finishedAt: now, outcomes: [] },
           // ---- issue 6: runbooks ----
+          createRunbook: { content: 'name: robust-runbook\nsteps:\n  - { name: pause, kind: wait, seconds: 5 }\n' },
+          updateRunbook: { content: 'name: robust-runbook\nsteps:\n  - { name: pause, kind: wait, seconds: 6 }\n' },
+          validateRunbook: { content: 'name: robust-runbook\nsteps:\n  - { name: pause, kind: wait, seconds: 5 }\n' },
           // ---- issue 6: executions ----
+          startExecution: { runbook: 'patch-fleet', version: 1, targets: { nodeIds: [node.nodeId] }, parameters: { healthCheck: 'none', bakeSeconds: 60 }, maxConcurrency: '25%', maxErrors: '1', accountMaxErrors: 0, waves: { canary: '1', size: '50%', bakeSeconds: 30, maxFailedNodes: '10%', maxFailedChecks: 1 }, comment: 'robust' },
+          decideExecutionApproval: { decision: 'approve', comment: 'robust' },
           // ---- issue 6: delegations ----
+          createDelegation: { runbooks: ['patch-fleet', 'restart-web'], roles: ['operator', 'admin'], expiresAt: '2099-01-01T00:00:00.000Z', comment: 'robust' },
+          updateAutomationSettings: { checkAllowedHosts: ['health.example.com', '*.svc.example.com:8080'] },
           // ---- issue 6: windows ----
+          createWindow: { name: 'robust window', description: 'robust', schedule: 'cron(0 2 ? * SUN *)', timezone: 'Europe/Berlin', durationHours: 4, cutoffHours: 1, startDate: '2026-01-01T00:00:00.000Z', endDate: '2099-01-01T00:00:00.000Z', enabled: true, jitterSeconds: 60, targets: { targets: { tags: [{ key: 'Env', values: ['prod'] }] } }, tasks: [{ name: 'scan', priority: 0, kind: 'patch', operation: 'Scan', maxConcurrency: '10', maxErrors: '1' }, { name: 'fleet', priority: 1, kind: 'runbook', runbook: 'patch-fleet', parameters: { bakeSeconds: 60 } }] },
+          updateWindow: { name: 'robust window 2', schedule: 'rate(12 hours)', timezone: 'UTC', durationHours: 2, cutoffHours: 0, targets: { targets: { allNodes: true } }, tasks: [{ name: 'install', kind: 'patch', operation: 'Install', rebootOption: 'NoReboot' }] },
+          addWindowTask: { name: 'late-scan', priority: 3, kind: 'patch', operation: 'Scan', maxConcurrency: '25%', maxErrors: '10%' },
           // ---- issue 6: policies ----
+          createPolicy: { name: 'robust policy', description: 'robust', enabled: true, priority: 7, baselines: { DEBIAN: 'pb-predefined-debian' }, scan: { schedule: '0 1 * * *', timezone: 'UTC' }, install: { schedule: 'cron(0 3 ? * SAT *)', timezone: 'Europe/Berlin', durationHours: 4, cutoffHours: 1 }, rebootOption: 'NoReboot', targets: { accounts: 'all', tags: [{ key: 'Env', values: ['prod'] }] }, slaDays: { critical: 7, high: 14 } },
+          updatePolicy: { name: 'robust policy 2', priority: 8, baselines: {}, targets: { accounts: [account.id] } },
         },
         tokenFor: (operationId) => (operationId === 'changeMyPassword' ? passwordChanger.token : agentRoutes.has(operationId) ? node.credential : t.adminToken),
         bodyLimitBytes: BODY_LIMIT,

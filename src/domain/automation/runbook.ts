@@ -75,6 +75,11 @@ export interface PatchStep extends StepBase {
   operation: 'Scan' | 'Install';
   nodes: NodeSelection;
   rebootOption: RunbookRebootOption;
+  /**
+   * `rebootOption: "{{ rebootOption }}"` in the YAML: the template, rendered when the step starts
+   * (`renderStep` in template.ts does it; `rebootOption` then holds the default `RebootIfNeeded`).
+   */
+  rebootOptionTemplate?: string;
   /** Evaluate/install with this baseline instead of each node's effective one (may be a `{{ template }}`). */
   baselineId: string | null;
   /**
@@ -111,7 +116,13 @@ export interface ApproveStep extends StepBase {
 
 export interface WaitStep extends StepBase {
   kind: 'wait';
+  /** Seconds to wait (0 when `secondsTemplate` gives them). */
   seconds: number;
+  /**
+   * `seconds: "{{ bakeSeconds }}"` in the YAML: the template, rendered when the step starts
+   * (use `waitSeconds(step, vars)` from template.ts, which handles both forms).
+   */
+  secondsTemplate?: string;
 }
 
 /** An HTTP health check from the server (host on the admin allow-list) or a script on the nodes. */

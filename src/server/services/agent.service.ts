@@ -221,7 +221,8 @@ export class AgentService {
   /** A Scan or Install result: the node's compliance, with the Install's outcomes and the command's snapshot and override. */
   private async evaluateResult(nodeId: string, commandId: string, input: InvocationResultRequest): Promise<void> {
     const command = await this.deps.store.commands.get(commandId);
-    if (command === undefined) return;
+    // A script changes no packages the server knows of: no compliance evaluation.
+    if (command === undefined || command.document === 'RunScript') return;
     const p = command.parameters;
     await this.compliance.evaluateQuietly(nodeId, {
       operation: command.document === 'Install' ? 'Install' : 'Scan',
@@ -263,6 +264,7 @@ export class AgentService {
           result: { outcomes: input.outcomes, ...(input.rebootRequired === undefined ? {} : { rebootRequired: input.rebootRequired }) },
           idempotencyKey: input.idempotencyKey,
           response,
+          ...(input.exitCode === undefined ? {} : { exitCode: input.exitCode }),
         });
         if (!stored) throw new ReplayResult();
         await refreshCommandStatus(tx, before.commandId);

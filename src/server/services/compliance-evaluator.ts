@@ -6,7 +6,7 @@ import type { InstallFacts, NodeComplianceResult, PatchStateRecord, SlaDays } fr
 import { compareDeb, compareEvr } from '../../versioning/index.js';
 import { emptyCounts, newId, type ComplianceOperation, type HistoryRecord, type NodeComplianceRecord, type NodeRecord, type Repositories } from '../../store/index.js';
 import type { ServiceDeps } from './context.js';
-import { resolveEffectiveBaselines, type EffectiveBaseline } from './effective-baseline.js';
+import { governingPolicy, resolveEffectiveBaselines, type EffectiveBaseline } from './effective-baseline.js';
 import { loadPatchCandidates } from './patch-candidates.js';
 
 /** Nodes evaluated per read/write round (and per transaction). */
@@ -134,6 +134,8 @@ export class ComplianceEvaluator {
     const nodeIds = nodes.map((n) => n.id);
     lap('nodes');
     const effective = await resolveEffectiveBaselines(store, nodes);
+    // Issue 6: a patch policy's SLA days override the organization's for the nodes it governs.
+    const policies = await store.policies.listEnabled();
     let override: Map<string, EffectiveBaseline> | undefined;
     if (facts.baselineOverrideId !== undefined) {
       const id = facts.baselineOverrideId;
@@ -220,7 +222,7 @@ export class ComplianceEvaluator {
             prior: prior.get(node.id) ?? [],
             rebootRequired: node.reboot.required,
             install: facts.install,
-            sla,
+            sla: { ...sla, ...governingPolicy(policies, node)?.slaDays },
             compareVersions: compareFor(node),
           });
           return { result, baseline: eff.baseline };

@@ -27,6 +27,7 @@ import type {
   SummaryGroupBy,
   SummaryRow,
 } from '../../store/index.js';
+import { nodesGovernedBy } from './policies.service.js';
 import { auditEntry, forbid, principalOf, requireAccountAccess, requireObjectAccess, type RequestContext, type ServiceDeps } from './context.js';
 import { ComplianceEvaluator, DEFAULT_SLA, type EvaluationFacts, type EvaluationReport } from './compliance-evaluator.js';
 import { toCsv } from './csv.js';
@@ -228,8 +229,16 @@ export class ComplianceService {
     return node;
   }
 
-  async summary(ctx: RequestContext, query: { accountId?: string | undefined; groupBy: SummaryGroupBy }): Promise<ComplianceSummary> {
-    const rows = await this.deps.store.compliance.summary(this.scope(ctx, query.accountId), query.groupBy);
+  /** Issue 6: the nodes a patch policy governs, for the `policyId` filter (none for an unknown or disabled policy, like any filter). */
+  private async policyNodes(policyId: string | undefined): Promise<{ nodeIds?: string[] }> {
+    if (policyId === undefined) return {};
+    const nodeIds = (await nodesGovernedBy(this.deps.store, policyId)).map((n) => n.id);
+    if (nodeIds.length > 30_000) throw new AppError('validation', `Patch policy "${policyId}" governs ${nodeIds.length} nodes, more than the policyId filter takes (30000); filter by accountId instead.`);
+    return { nodeIds };
+  }
+
+  async summary(ctx: RequestContext, query: { accountId?: string | undefined; groupBy: SummaryGroupBy; policyId?: string | undefined }): Promise<ComplianceSummary> {
+    const rows = await this.deps.store.compliance.summary({ ...this.scope(ctx, query.accountId), ...(await this.policyNodes(query.policyId)) }, query.groupBy);
     const names = new Map<string, string>();
     if (query.groupBy === 'account') {
       for (const r of rows) {
@@ -241,8 +250,8 @@ export class ComplianceService {
     return { groupBy: query.groupBy, groups: rows.map((r) => group(r, r.key === null ? null : (names.get(r.key) ?? null))), totals: totalsOf(rows) };
   }
 
-  async nodes(ctx: RequestContext, query: PageRequest & NodeReportQuery): Promise<Page<NodeCompliance>> {
-    const page = await this.deps.store.compliance.listNodes({ ...query, ...this.scope(ctx, query.accountId) }, query);
+  async nodes(ctx: RequestContext, query: PageRequest & NodeReportQuery & { policyId?: string | undefined }): Promise<Page<NodeCompliance>> {
+    const page = await this.deps.store.compliance.listNodes({ ...query, ...this.scope(ctx, query.accountId), ...(await this.policyNodes(query.policyId)) }, query);
     return { ...page, items: page.items.map(nodeView) };
   }
 

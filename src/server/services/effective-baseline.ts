@@ -1,7 +1,8 @@
 import { chooseBaseline, operatingSystemOf, patchGroupOf, type BaselineChoice, type BaselineSource, type PrecedenceInput } from '../../domain/baselines/precedence.js';
 import type { Baseline, OperatingSystem } from '../../domain/baselines/model.js';
 import { PREDEFINED_BASELINES, predefinedBaselineIds } from '../../domain/baselines/predefined.js';
-import type { NodeRecord, Repositories } from '../../store/index.js';
+import { matchesTagFilters } from '../../domain/targets.js';
+import type { NodeRecord, PolicyRecord, Repositories } from '../../store/index.js';
 
 /** A node's effective baseline and why, or why it has none (unsupported OS, a deleted override). */
 export type EffectiveBaseline = { baseline: Baseline; choice: BaselineChoice; patchGroup: string | null } | { error: string };
@@ -12,6 +13,20 @@ export function predefinedBaseline(id: string): Baseline | undefined {
 }
 
 type IdsByOs = Partial<Record<OperatingSystem, string>>;
+
+/** True when a patch policy's targets include the node (its account in scope and its tags matching). */
+export function policyCovers(policy: Pick<PolicyRecord, 'targets'>, node: { accountId: string; tags: Readonly<Record<string, string>> }): boolean {
+  const accounts = policy.targets.accounts;
+  if (accounts !== 'all' && !accounts.includes(node.accountId)) return false;
+  return policy.targets.tags === undefined || matchesTagFilters(node.tags, policy.targets.tags);
+}
+
+/** The policy governing a node: of the enabled policies given, the one with the lowest priority that covers it. */
+export function governingPolicy<P extends Pick<PolicyRecord, 'targets' | 'priority'>>(policies: readonly P[], node: { accountId: string; tags: Readonly<Record<string, string>> }): P | undefined {
+  let best: P | undefined;
+  for (const p of policies) if (policyCovers(p, node) && (best === undefined || p.priority < best.priority)) best = p;
+  return best;
+}
 
 /**
  * The facts the precedence of each node is decided on, read in bulk: one query for the account
@@ -44,14 +59,16 @@ export async function precedenceInputs(
     }
   }
   const predefinedIds = predefinedBaselineIds();
+  // Patch policies (issue 6): the enabled policy with the lowest priority covering the node.
+  const policies = nodes.length === 0 ? [] : await repos.policies.listEnabled();
   const out = new Map<string, PrecedenceInput>();
   for (const node of nodes) {
     const patchGroup = patchGroupOf(node.tags);
+    const policy = governingPolicy(policies, node);
     out.set(node.id, {
       os: operatingSystemOf(node.platform),
       override,
-      // Patch policies (issue 6) plug in here: the policy covering the node and its baselines per OS.
-      policy: undefined,
+      policy: policy === undefined ? undefined : { id: policy.id, name: policy.name, baselineIds: policy.baselines },
       patchGroup,
       patchGroupBaselineIds: patchGroup === null ? {} : (groups.get(groupKey(node.accountId, patchGroup)) ?? {}),
       accountDefaultIds: defaults.get(node.accountId) ?? {},
@@ -92,7 +109,8 @@ export async function resolveFromInputs(repos: Repositories, nodes: readonly Nod
     const baseline = predefinedBaseline(choice.baselineId) ?? stored.get(choice.baselineId);
     if (baseline === undefined) {
       out.set(node.id, { error: `baseline ${choice.baselineId} chosen by ${sourceWords(choice.source)} does not exist (any more)` });
-    } else if (baseline.accountId !== null && baseline.accountId !== node.accountId) {
+    } else if (baseline.accountId !== null && baseline.accountId !== node.accountId && choice.source !== 'policy') {
+      // (A patch policy is the organization's, written by org-admins: its baselines apply across accounts.)
       out.set(node.id, { error: `baseline ${choice.baselineId} chosen by ${sourceWords(choice.source)} belongs to another account` });
     } else {
       out.set(node.id, { baseline, choice, patchGroup });
