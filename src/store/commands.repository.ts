@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Selectable } from 'kysely';
 import type { CommandParameters, CommandTargets, PatchOutcome } from '../contracts/api.js';
 import { fetchPage, type Page, type PageRequest } from './paging.js';
 import type { CommandInvocationsTable, CommandsTable, Database } from './schema.js';
@@ -326,6 +326,16 @@ export class CommandsRepository {
     if (forUpdate) q = q.forUpdate();
     const row = await q.executeTakeFirst();
     return row === undefined ? undefined : toCommand(row);
+  }
+
+  /**
+   * Serialises status refreshes of one command: on PostgreSQL locks the command row (a transaction
+   * that waited then counts with a fresh snapshot, so two results committed together cannot both
+   * store a stale status); SQLite serialises writers already.
+   */
+  async lockForStatus(commandId: string): Promise<void> {
+    if (!(this.db.getExecutor().adapter instanceof PostgresAdapter)) return;
+    await this.db.selectFrom('commands').select('id').where('id', '=', commandId).forUpdate().execute();
   }
 
   /** The counts rate control decides on. */

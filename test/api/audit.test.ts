@@ -598,6 +598,7 @@ for (const dialect of testDialects()) {
           'runbook.create', // issue 6: runbooks
           'execution.start', // issue 6: executions
           'window.create', // issue 6: windows
+          'delegation.grant', // issue 6: delegations
           'snapshot.create',
         ].sort(),
       );

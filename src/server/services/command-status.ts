@@ -20,6 +20,7 @@ export function deriveCommandStatus(counts: Record<string, number>): CommandStat
 
 /** Stores the derived status on the command (for listing and, later, for rate control). */
 export async function refreshCommandStatus(tx: Repositories, commandId: string): Promise<void> {
+  await tx.commands.lockForStatus(commandId);
   const counts = (await tx.commands.counts([commandId])).get(commandId) ?? {};
   await tx.commands.setStatus(commandId, deriveCommandStatus(counts));
 }
