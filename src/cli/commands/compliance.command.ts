@@ -126,20 +126,23 @@ export function registerComplianceCommand(program: Command, cli: CliContext): vo
   withJson(compliance.command('summary').description('Fleet summary: nodes compliant / non-compliant / unknown, missing and overdue patches, per group'))
     .option('--account <account>', 'only this account (id or name)')
     .addOption(new Option('--by <group>', 'group by').choices(['account', 'os', 'severity', 'patch-group', 'status']).default('account'))
-    .addHelpText('after', '\nExamples:\n  patchwarden compliance summary\n  patchwarden compliance summary --by patch-group --account production')
-    .action(async (opts: { account?: string; by: string; json?: boolean }, cmd: Command) => {
+    .option('--policy <policyId>', 'only the nodes this patch policy governs')
+    .addHelpText('after', '\nExamples:\n  patchwarden compliance summary\n  patchwarden compliance summary --by patch-group --account production\n  patchwarden compliance summary --by account --policy pol_…')
+    .action(async (opts: { account?: string; by: string; policy?: string; json?: boolean }, cmd: Command) => {
       const client = cli.client(cmd);
       const accountId = opts.account === undefined ? undefined : await accountIdOf(client, opts.account);
       const groupBy = (opts.by === 'patch-group' ? 'patchGroup' : opts.by) as 'account' | 'os' | 'severity' | 'patchGroup' | 'status';
-      const { data, raw } = await client.request(endpoints.getComplianceSummary, { query: defined({ accountId, groupBy }) });
+      const { data, raw } = await client.request(endpoints.getComplianceSummary, { query: defined({ accountId, groupBy, policyId: opts.policy }) });
       if (opts.json === true) return cli.json(raw);
       cli.out(`${formatTable([...data.groups, { ...data.totals, key: 'TOTAL', label: null }], GROUP_COLUMNS)}`);
     });
 
   nodeFilterOptions(withListOptions(compliance.command('nodes').description('Node compliance: status, level, severity, missing, failed and overdue patches'), endpoints.listComplianceNodes))
-    .addHelpText('after', '\nA status with * is stale: it is re-evaluated shortly.\n\nExamples:\n  patchwarden compliance nodes --status NON_COMPLIANT --sort -missing\n  patchwarden compliance nodes --overdue --account production --json')
-    .action(async (opts: ListOptions & NodeFilters, cmd: Command) => {
-      const { data, raw } = await cli.client(cmd).request(endpoints.listComplianceNodes, { query: { ...pageQuery(opts), ...(await nodeQuery(cli, cmd, opts)) } as never });
+    .option('--policy <policyId>', 'only the nodes this patch policy governs')
+    .addHelpText('after', '\nA status with * is stale: it is re-evaluated shortly.\n\nExamples:\n  patchwarden compliance nodes --status NON_COMPLIANT --sort -missing\n  patchwarden compliance nodes --overdue --account production --json\n  patchwarden compliance nodes --policy pol_…')
+    .action(async (opts: ListOptions & NodeFilters & { policy?: string }, cmd: Command) => {
+      const query = { ...pageQuery(opts), ...(await nodeQuery(cli, cmd, opts)), ...defined({ policyId: opts.policy }) };
+      const { data, raw } = await cli.client(cmd).request(endpoints.listComplianceNodes, { query: query as never });
       if (opts.json === true) return cli.json(raw);
       cli.table(data, NODE_COLUMNS, 'nodes');
     });
