@@ -155,7 +155,8 @@ function replicaSuite(dialect: 'postgres' | 'sqlite'): void {
       if (work !== undefined) rmSync(work, { recursive: true, force: true });
     });
 
-    it.runIf(dialect === 'postgres')('the replica holding the lease is SIGKILLed mid-bake: the other takes over and finishes, each step once', async () => {
+    // Only PostgreSQL has replicas (SQLite is one process): the test is not declared at all there, so no skip is reported.
+    (dialect === 'postgres' ? it : ((() => undefined) as unknown as typeof it))('the replica holding the lease is SIGKILLed mid-bake: the other takes over and finishes, each step once', async () => {
       world.publish(U1);
       const since = new Date().toISOString();
       const t0 = Date.now();
