@@ -412,76 +412,76 @@ const DENIED: Record<string, (w: World, viewer: Person) => Promise<Omit<Mutation
   },
   // ---- issue 6: runbooks (denied) ----
   createRunbook: async ({ account }) => ({ method: 'POST', url: `/api/v1/accounts/${account.id}/runbooks`, body: { content: runbookYaml('denied-runbook') }, targetId: account.id, accountId: account.id, status: 403 }),
-  // Addressed by runbook id: the framework's denied entry names no target or account (it does not look runbooks up).
+  // Addressed by runbook id: the denied entry names the runbook and (looked up) its account.
   updateRunbook: async ({ t, account }) => {
     const name = `denied-${Math.random().toString(36).slice(2, 8)}`;
     const id = await runbookIn(t, account.id, name);
-    return { method: 'PUT', url: `/api/v1/runbooks/${id}`, body: { content: runbookYaml(name, 9) }, targetId: '', status: 403 };
+    return { method: 'PUT', url: `/api/v1/runbooks/${id}`, body: { content: runbookYaml(name, 9) }, targetId: id, accountId: account.id, status: 403 };
   },
   deleteRunbook: async ({ t, account }) => {
     const id = await runbookIn(t, account.id);
-    return { method: 'DELETE', url: `/api/v1/runbooks/${id}`, targetId: '', status: 403 };
+    return { method: 'DELETE', url: `/api/v1/runbooks/${id}`, targetId: id, accountId: account.id, status: 403 };
   },
   // ---- issue 6: executions (denied) ----
   startExecution: async ({ fx, account }) => {
     const node = await fx.node(account.id, 'not-executed');
     return { method: 'POST', url: `/api/v1/accounts/${account.id}/executions`, body: { runbook: 'patch-fleet', targets: { nodeIds: [node.nodeId] } }, targetId: account.id, accountId: account.id, status: 403 };
   },
-  // Addressed by execution id: the framework's denied entry names no target or account (it does not look executions up).
+  // Addressed by execution id: the denied entry names the execution and (looked up) its account.
   pauseExecution: async ({ t, fx, account }) => {
     const id = await (await import('../executions/helpers.js')).executionIn(t, account.id, (await fx.node(account.id, 'not-paused')).nodeId);
-    return { method: 'POST', url: `/api/v1/executions/${id}/pause`, targetId: '', status: 403 };
+    return { method: 'POST', url: `/api/v1/executions/${id}/pause`, targetId: id, accountId: account.id, status: 403 };
   },
   resumeExecution: async ({ t, fx, account }) => {
     const id = await (await import('../executions/helpers.js')).executionIn(t, account.id, (await fx.node(account.id, 'not-resumed')).nodeId, { paused: true });
-    return { method: 'POST', url: `/api/v1/executions/${id}/resume`, targetId: '', status: 403 };
+    return { method: 'POST', url: `/api/v1/executions/${id}/resume`, targetId: id, accountId: account.id, status: 403 };
   },
   cancelExecution: async ({ t, fx, account }) => {
     const id = await (await import('../executions/helpers.js')).executionIn(t, account.id, (await fx.node(account.id, 'not-cancelled')).nodeId);
-    return { method: 'POST', url: `/api/v1/executions/${id}/cancel`, targetId: '', status: 403 };
+    return { method: 'POST', url: `/api/v1/executions/${id}/cancel`, targetId: id, accountId: account.id, status: 403 };
   },
   decideExecutionApproval: async ({ t, fx, account }) => {
     const id = await (await import('../executions/helpers.js')).executionIn(t, account.id, (await fx.node(account.id, 'not-approved')).nodeId, { approve: true });
-    return { method: 'POST', url: `/api/v1/executions/${id}/approvals`, body: { decision: 'approve' }, targetId: '', status: 403 };
+    return { method: 'POST', url: `/api/v1/executions/${id}/approvals`, body: { decision: 'approve' }, targetId: id, accountId: account.id, status: 403 };
   },
   // ---- issue 6: delegations (denied) ----
   createDelegation: async ({ account }) => ({ method: 'POST', url: `/api/v1/accounts/${account.id}/delegations`, body: { runbooks: ['*'], roles: ['operator'] }, targetId: account.id, accountId: account.id, status: 403 }),
-  // Addressed by delegation id: the framework's denied entry names no target or account (it does not look delegations up).
+  // Addressed by delegation id: the denied entry names the delegation and (looked up) its account.
   revokeDelegation: async ({ t, account }) => {
     const id = await (await import('../delegations/helpers.js')).delegationIn(t, account.id);
-    return { method: 'POST', url: `/api/v1/delegations/${id}/revoke`, targetId: '', status: 403 };
+    return { method: 'POST', url: `/api/v1/delegations/${id}/revoke`, targetId: id, accountId: account.id, status: 403 };
   },
   updateAutomationSettings: async () => ({ method: 'PUT', url: '/api/v1/automation/settings', body: { checkAllowedHosts: ['health.example.com'] }, targetId: '', status: 403 }),
   // ---- issue 6: windows (denied) ----
   createWindow: async ({ account }) => ({ method: 'POST', url: `/api/v1/accounts/${account.id}/windows`, body: (await import('../windows/helpers.js')).windowBody(), targetId: account.id, accountId: account.id, status: 403 }),
-  // Addressed by window id: the framework's denied entry names no target or account (it does not look windows up).
+  // Addressed by window id: the denied entry names the window and (looked up) its account.
   updateWindow: async ({ t, account }) => {
     const h = await import('../windows/helpers.js');
     const { id } = await h.windowIn(t, account.id);
-    return { method: 'PUT', url: `/api/v1/windows/${id}`, body: h.windowBody(), targetId: '', status: 403 };
+    return { method: 'PUT', url: `/api/v1/windows/${id}`, body: h.windowBody(), targetId: id, accountId: account.id, status: 403 };
   },
   deleteWindow: async ({ t, account }) => {
     const { id } = await (await import('../windows/helpers.js')).windowIn(t, account.id);
-    return { method: 'DELETE', url: `/api/v1/windows/${id}`, targetId: '', status: 403 };
+    return { method: 'DELETE', url: `/api/v1/windows/${id}`, targetId: id, accountId: account.id, status: 403 };
   },
   addWindowTask: async ({ t, account }) => {
     const { id } = await (await import('../windows/helpers.js')).windowIn(t, account.id);
-    return { method: 'POST', url: `/api/v1/windows/${id}/tasks`, body: { kind: 'patch', operation: 'Scan' }, targetId: '', status: 403 };
+    return { method: 'POST', url: `/api/v1/windows/${id}/tasks`, body: { kind: 'patch', operation: 'Scan' }, targetId: id, accountId: account.id, status: 403 };
   },
   removeWindowTask: async ({ t, account }) => {
     const { id, taskId } = await (await import('../windows/helpers.js')).windowIn(t, account.id);
-    return { method: 'DELETE', url: `/api/v1/windows/${id}/tasks/${taskId}`, targetId: '', status: 403 };
+    return { method: 'DELETE', url: `/api/v1/windows/${id}/tasks/${taskId}`, targetId: id, accountId: account.id, status: 403 };
   },
   // ---- issue 6: policies (denied) ----
   createPolicy: async () => ({ method: 'POST', url: '/api/v1/policies', body: (await import('../windows/helpers.js')).policyBody(), targetId: '', status: 403 }),
   updatePolicy: async ({ t }) => {
     const h = await import('../windows/helpers.js');
     const id = await h.policyIn(t);
-    return { method: 'PUT', url: `/api/v1/policies/${id}`, body: h.policyBody(), targetId: '', status: 403 };
+    return { method: 'PUT', url: `/api/v1/policies/${id}`, body: h.policyBody(), targetId: id, status: 403 };
   },
   deletePolicy: async ({ t }) => {
     const id = await (await import('../windows/helpers.js')).policyIn(t);
-    return { method: 'DELETE', url: `/api/v1/policies/${id}`, targetId: '', status: 403 };
+    return { method: 'DELETE', url: `/api/v1/policies/${id}`, targetId: id, status: 403 };
   },
 };
 
@@ -599,6 +599,18 @@ for (const dialect of testDialects()) {
           'execution.start', // issue 6: executions
           'window.create', // issue 6: windows
           'delegation.grant', // issue 6: delegations
+          // Addressed by their own id: the denied entry names the account the object belongs to.
+          'delegation.revoke',
+          'execution.approval',
+          'execution.cancel',
+          'execution.pause',
+          'execution.resume',
+          'runbook.delete',
+          'runbook.update',
+          'window.delete',
+          'window.task.add',
+          'window.task.remove',
+          'window.update',
           'snapshot.create',
         ].sort(),
       );

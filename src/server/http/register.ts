@@ -124,27 +124,28 @@ export class Router {
     const params = (request.params ?? {}) as Record<string, unknown>;
     const param = (name: string) => (typeof params[name] === 'string' ? params[name].slice(0, 64) : null);
     let accountId = param('accountId');
-    const [targetType, targetId] =
-      param('userId') !== null
-        ? ['user', param('userId')]
-        : param('tokenId') !== null
-          ? ['token', param('tokenId')]
-          : param('nodeId') !== null
-            ? ['node', param('nodeId')]
-            : param('commandId') !== null
-              ? ['command', param('commandId')]
-              : param('activationId') !== null
-                ? ['activation', param('activationId')]
-                : param('baselineId') !== null
-                  ? ['baseline', param('baselineId')]
-                  : accountId !== null
-                  ? ['account', accountId]
-                  : [null, null];
+    const { store } = this.deps;
+    // The object a path names, most specific first, and how to find the account it belongs to.
+    const objects: [string, string, ((id: string) => Promise<{ accountId: string | null } | undefined>) | null][] = [
+      ['userId', 'user', null],
+      ['tokenId', 'token', null],
+      ['nodeId', 'node', (id) => store.nodes.get(id)],
+      ['commandId', 'command', (id) => store.commands.get(id)],
+      ['activationId', 'activation', null],
+      ['baselineId', 'baseline', (id) => store.baselines.get(id)],
+      ['runbookId', 'runbook', (id) => store.runbooks.get(id)],
+      ['executionId', 'execution', (id) => store.executions.get(id)],
+      ['delegationId', 'delegation', (id) => store.delegations.get(id)],
+      ['windowId', 'window', (id) => store.windows.get(id)],
+      ['policyId', 'policy', null],
+    ];
+    const found = objects.find(([name]) => param(name) !== null);
+    const targetType = found?.[1] ?? (accountId !== null ? 'account' : null);
+    const targetId = found === undefined ? accountId : param(found[0]);
     try {
       // Objects addressed without their account in the path: the entry names the account they belong to.
-      if (accountId === null && targetType === 'node' && targetId !== null) accountId = (await this.deps.store.nodes.get(targetId))?.accountId ?? null;
-      if (accountId === null && targetType === 'command' && targetId !== null) accountId = (await this.deps.store.commands.get(targetId))?.accountId ?? null;
-      if (accountId === null && targetType === 'baseline' && targetId !== null) accountId = (await this.deps.store.baselines.get(targetId))?.accountId ?? null;
+      const lookup = found?.[2];
+      if (accountId === null && lookup !== undefined && lookup !== null && targetId !== null) accountId = (await lookup(targetId))?.accountId ?? null;
       await this.deps.store.audit.append(
         auditEntry(ctx, this.deps.clock(), {
           action: ep.audit ?? ep.operationId,
