@@ -1,14 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { AppError } from '../../domain/errors.js';
 import { OPERATING_SYSTEMS } from '../../domain/baselines/model.js';
 import { endpoints, type Baseline, type BaselinePreview, type DefaultBaseline, type NodeBaseline, type PatchGroupBaseline, type PreviewPatch } from '../../contracts/api.js';
 import type { CliContext } from '../context.js';
+import { readObjectFile } from '../read-file.js';
 import { UsageError } from '../io.js';
 import { collect, defined, intArg, pageQuery, withJson, withListOptions, type ListOptions } from '../options.js';
 import { formatTable, formatTime, type Column } from '../output.js';
-import { confirmDestructive, readAllStdin } from '../prompt.js';
+import { confirmDestructive } from '../prompt.js';
 import { accountIdOf } from '../resolve.js';
 
 const BASELINE_COLUMNS: Column<Baseline>[] = [
@@ -50,23 +49,8 @@ const PATCH_COLUMNS: Column<PreviewPatch>[] = [
 const SERVER_FIELDS = ['id', 'accountId', 'predefined', 'version', 'createdAt', 'createdBy', 'updatedAt', 'updatedBy'];
 
 /** A baseline file (YAML or JSON; `-` reads stdin) as an object, without the fields the server sets. */
-async function readBaselineFile(cli: CliContext, path: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = path === '-' ? await readAllStdin(cli.io) : readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--file ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = parseYaml(text);
-  } catch (err) {
-    throw new AppError('validation', `${path} is neither YAML nor JSON: ${(err as Error).message.split('\n')[0] ?? ''}`);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new AppError('validation', `${path} must hold one baseline: a mapping of fields (name, operatingSystem, approvalRules, …); see docs/baselines.md`);
-  }
-  return Object.fromEntries(Object.entries(parsed as Record<string, unknown>).filter(([k]) => !SERVER_FIELDS.includes(k)));
+function readBaselineFile(cli: CliContext, path: string): Promise<Record<string, unknown>> {
+  return readObjectFile(cli, path, 'baseline', SERVER_FIELDS, ' (name, operatingSystem, approvalRules, …); see docs/baselines.md');
 }
 
 function showBaseline(cli: CliContext, b: Baseline): void {

@@ -6,7 +6,8 @@ import { collect, defined, intArg, pageQuery, withJson, withListOptions, type Li
 import { formatTime, type Column } from '../output.js';
 import { accountIdOf } from '../resolve.js';
 import { tagFilterOf } from './commands.command.js';
-import { readObjectFile, RUN_COLUMNS } from './windows.command.js';
+import { readObjectFile } from '../read-file.js';
+import { RUN_COLUMNS } from './windows.command.js';
 
 const SERVER_FIELDS = ['id', 'createdAt', 'createdBy', 'updatedAt'];
 

@@ -1,12 +1,11 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { endpoints, type RunbookDetail, type RunbookSummary, type RunbookValidationError, type RunbookVersion } from '../../contracts/api.js';
 import { AppError } from '../../domain/errors.js';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../io.js';
+import { readTextFile } from '../read-file.js';
 import { defined, intArg, pageQuery, withJson, withListOptions, type ListOptions } from '../options.js';
 import { formatTime, type Column } from '../output.js';
-import { confirmDestructive, readAllStdin } from '../prompt.js';
+import { confirmDestructive } from '../prompt.js';
 import { accountIdOf } from '../resolve.js';
 
 const RUNBOOK_COLUMNS: Column<RunbookSummary>[] = [
@@ -26,13 +25,7 @@ const VERSION_COLUMNS: Column<RunbookVersion>[] = [
 ];
 
 /** The runbook YAML of `--file` (`-`: stdin). */
-async function readRunbookFile(cli: CliContext, path: string): Promise<string> {
-  try {
-    return path === '-' ? await readAllStdin(cli.io) : readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--file ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-}
+const readRunbookFile = readTextFile;
 
 /** `file:line: path: message`, as compilers print errors (editors jump to them). */
 export function formatRunbookErrors(file: string, errors: readonly RunbookValidationError[]): string {

@@ -1,34 +1,13 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { endpoints, type MaintenanceWindow, type WindowRun, type WindowTaskInput } from '../../contracts/api.js';
-import { AppError } from '../../domain/errors.js';
 import { formatInZone, instanceOf, isValidTimeZone, nextStarts, parseSchedule } from '../../domain/schedules.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../io.js';
 import { collect, defined, intArg, pageQuery, withJson, withListOptions, type ListOptions } from '../options.js';
 import { formatTime, type Column } from '../output.js';
-import { readAllStdin } from '../prompt.js';
+import { readObjectFile } from '../read-file.js';
 import { accountIdOf } from '../resolve.js';
 import { durationArg, tagFilterOf } from './commands.command.js';
-
-/** A YAML or JSON file (`-`: stdin) holding one mapping, without the fields the server sets. */
-export async function readObjectFile(cli: CliContext, path: string, what: string, serverFields: readonly string[]): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = path === '-' ? await readAllStdin(cli.io) : readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(`--file ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = parseYaml(text);
-  } catch (err) {
-    throw new AppError('validation', `${path} is neither YAML nor JSON: ${(err as Error).message.split('\n')[0] ?? ''}`);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new AppError('validation', `${path} must hold one ${what}: a mapping of its fields`);
-  return Object.fromEntries(Object.entries(parsed as Record<string, unknown>).filter(([k]) => !serverFields.includes(k)));
-}
 
 /**
  * A task from `--task`: comma-separated `key=value` pairs, `param.NAME=value` for runbook
