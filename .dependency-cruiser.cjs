@@ -24,6 +24,20 @@ module.exports = {
     layer('server', ['domain', 'versioning', 'advisories', 'contracts', 'store', 'deps']),
     layer('agent', ['domain', 'versioning', 'contracts']),
     {
+      name: 'web-uses-only-contracts',
+      comment: 'web/src (the dashboard) talks to the server only through the API: it may import src/contracts (types) and the pure access rules',
+      severity: 'error',
+      from: { path: '^web/src/' },
+      to: { path: '^src/', pathNot: ['^src/contracts/', '^src/domain/access\\.ts$', '^src/domain/errors\\.ts$'] },
+    },
+    {
+      name: 'web-imports-no-node-builtins',
+      comment: 'the dashboard runs in the browser',
+      severity: 'error',
+      from: { path: '^web/src/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
       name: 'pure-modules-do-no-io',
       comment: 'src/domain and src/versioning are pure: no file system, network, processes or databases',
       severity: 'error',

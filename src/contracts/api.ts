@@ -16,6 +16,7 @@ import { executionsEndpoints } from './executions.contract.js';
 import { delegationsEndpoints } from './delegations.contract.js';
 import { windowsEndpoints } from './windows.contract.js';
 import { policiesEndpoints } from './policies.contract.js';
+import { advisoriesEndpoints } from './advisories.contract.js';
 
 /** Every operation of the HTTP API under /api/v1, in documentation order. */
 export const endpoints = {
@@ -87,6 +88,7 @@ export const endpoints = {
   listCompliancePatches: compliance.listCompliancePatches,
   getCompliancePatchSummary: compliance.getCompliancePatchSummary,
   getComplianceTrend: compliance.getComplianceTrend,
+  listComplianceCves: compliance.listComplianceCves,
   exportCompliance: compliance.exportCompliance,
   getComplianceSettings: compliance.getComplianceSettings,
   putComplianceSettings: compliance.putComplianceSettings,
@@ -101,6 +103,7 @@ export const endpoints = {
   ...delegationsEndpoints,
   ...windowsEndpoints,
   ...policiesEndpoints,
+  ...advisoriesEndpoints,
 } as const;
 
 export const allEndpoints: readonly AnyEndpoint[] = Object.values(endpoints);

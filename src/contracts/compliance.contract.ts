@@ -277,6 +277,39 @@ export const getComplianceTrend = defineEndpoint({
   response: z.object({ days: z.number().int(), points: z.array(TrendPoint) }),
 });
 
+/** One CVE and how far it reaches: the nodes with a patch for it not yet (fully) installed. */
+export const CveExposure = z.object({
+  cve: z.string(),
+  /** Nodes exposed: a patch that fixes it is MISSING, FAILED or INSTALLED_PENDING_REBOOT there. */
+  nodes: z.number().int(),
+  missing: z.number().int(),
+  failed: z.number().int(),
+  pendingReboot: z.number().int(),
+  /** Accounts with at least one exposed node. */
+  accounts: z.number().int(),
+  /** The highest severity among the patches that fix it. */
+  severity: SeverityName,
+  /** Packages whose update fixes it (at most 20). */
+  packages: z.array(z.string()),
+  /** Advisory ids that name it (at most 20). */
+  advisoryIds: z.array(z.string()),
+  /** Exposed nodes where a patch for it is past its SLA due date. */
+  overdueNodes: z.number().int(),
+});
+export type CveExposure = z.infer<typeof CveExposure>;
+
+export const listComplianceCves = defineEndpoint({
+  operationId: 'listComplianceCves',
+  method: 'GET',
+  path: '/api/v1/compliance/cves',
+  tag: 'Compliance',
+  summary: 'CVEs by fleet exposure: how many nodes each CVE still reaches (the widest first)',
+  auth: 'authenticated',
+  access: ACCESS,
+  query: listQuery(['cve', 'nodes', 'severity', 'overdue'], '-nodes').extend({ accountId: Id.optional(), policyId: Id.optional(), q: SearchTerm.optional() }),
+  response: page(CveExposure),
+});
+
 export const ExportJson = z.object({
   report: z.enum(['nodes', 'patches']),
   generatedAt: Timestamp,

@@ -14,6 +14,7 @@ import { baselineRoutes } from './routes/baselines.routes.js';
 import { complianceRoutes } from './routes/compliance.routes.js';
 import { nodeRoutes } from './routes/nodes.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
+import { webRoutes } from './routes/web.routes.js';
 import { targetRoutes } from './routes/targets.routes.js';
 import { userRoutes } from './routes/users.routes.js';
 import { runbooksRoutes } from './routes/runbooks.routes.js';
@@ -116,5 +117,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
     services.notifier.close();
   });
   await systemRoutes(app, deps, services, registry, () => router.registered, VERSION);
+  await webRoutes(app, config.webRoot);
   return { app, services, router };
 }

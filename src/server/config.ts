@@ -57,6 +57,8 @@ export const ServerConfig = z.strictObject({
   localAgentInstall: Bool.default(false),
   /** The root the local agent manages (`/`: this machine; tests use a throw-away root). */
   localAgentRoot: z.string().min(1).default('/'),
+  /** The built dashboard (`npm run build` writes it); unset: dist/web next to the server's code. */
+  webRoot: z.string().min(1).optional(),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
@@ -89,6 +91,7 @@ export const ENV_KEYS: Record<string, keyof ServerConfig> = {
   PATCHWARDEN_LOCAL_AGENT: 'localAgent',
   PATCHWARDEN_LOCAL_AGENT_INSTALL: 'localAgentInstall',
   PATCHWARDEN_LOCAL_AGENT_ROOT: 'localAgentRoot',
+  PATCHWARDEN_WEB_ROOT: 'webRoot',
 };
 
 function readConfigFile(path: string): Record<string, unknown> {

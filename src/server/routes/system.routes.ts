@@ -72,5 +72,4 @@ export async function systemRoutes(
   await app.register(fastifyStatic, { root: assets, prefix: '/api/docs/assets/', index: false, list: false, wildcard: false, allowedPath: (p) => /^\/swagger-ui[\w.-]*\.(js|css)$/.test(p) });
   app.get('/api/docs', async (_request, reply) => reply.header('content-security-policy', DOCS_CSP).type('text/html; charset=utf-8').send(DOCS_HTML));
   app.get('/api/docs/init.js', async (_request, reply) => reply.type('application/javascript; charset=utf-8').send(DOCS_INIT));
-  app.get('/', async (_request, reply) => reply.redirect('/api/docs'));
 }

@@ -1,0 +1,5 @@
+import { Page } from '../components/ui';
+
+export function NodesPage() {
+  return <Page title="NodesPage">Not built yet.</Page>;
+}
