@@ -176,7 +176,8 @@ export const listCommands = defineEndpoint({
   summary: 'List commands of the accounts you can see',
   auth: 'authenticated',
   access: 'any user (own accounts); organization roles see all',
-  query: listQuery(['createdAt'], '-createdAt').extend({ accountId: Id.optional(), document: CommandDocument.optional() }),
+  // nodeId: the commands with an invocation on that node (the node page's "commands that touched it").
+  query: listQuery(['createdAt'], '-createdAt').extend({ accountId: Id.optional(), document: CommandDocument.optional(), nodeId: Id.optional() }),
   response: page(CommandSummary),
 });
 

@@ -25,6 +25,19 @@ export const NodeSummary = z.object({
   packageCount: z.number().int(),
   updateCount: z.number().int(),
   securityUpdateCount: z.number().int(),
+  /** The node's current compliance (its effective baseline); null until it is first evaluated. */
+  compliance: z
+    .object({
+      status: z.enum(['COMPLIANT', 'NON_COMPLIANT', 'UNKNOWN']),
+      complianceLevel: z.string().nullable(),
+      severity: z.string().nullable(),
+      /** Patches MISSING or FAILED. */
+      missing: z.number().int(),
+      /** Non-compliant patches past their SLA due date. */
+      overdue: z.number().int(),
+      evaluatedAt: Timestamp,
+    })
+    .nullable(),
 });
 export type NodeSummary = z.infer<typeof NodeSummary>;
 
@@ -56,7 +69,8 @@ export const listNodes = defineEndpoint({
   path: '/api/v1/nodes',
   tag: 'Nodes',
   summary: 'List the nodes of the accounts you can see',
-  description: 'Filters: accountId, q (hostname or id contains), tag=key=value (repeatable; every one must match), osId, pingStatus. Deregistered nodes are listed only with pingStatus=Inactive.',
+  description:
+    'Filters: accountId, q (hostname or id contains), tag=key=value (repeatable; every one must match), osId, pingStatus, complianceStatus (UNKNOWN also matches nodes not evaluated yet). Deregistered nodes are listed only with pingStatus=Inactive.',
   auth: 'authenticated',
   access: 'any user (own accounts); organization roles see all',
   query: listQuery(['hostname', 'registeredAt', 'lastSeenAt', 'id'], 'hostname').extend({
@@ -65,6 +79,7 @@ export const listNodes = defineEndpoint({
     tag: z.union([TagFilter, z.array(TagFilter).max(20)]).optional(),
     osId: FreeText(1, 64).optional(),
     pingStatus: PingStatus.optional(),
+    complianceStatus: z.enum(['COMPLIANT', 'NON_COMPLIANT', 'UNKNOWN']).optional(),
   }),
   response: page(NodeSummary),
 });
