@@ -24,10 +24,11 @@ import type { Benchmark } from './run.js';
  * baseline with approved and rejected lists; ~300 Debian:12 advisories for catalogue packages that
  * the candidates fix. Rows go in with INSERT … SELECT over small seed tables (setup, not measured).
  */
-const NODES = Number(process.env.PATCHWARDEN_BENCH_NODES ?? 10_000);
-const PACKAGES = Number(process.env.PATCHWARDEN_BENCH_PACKAGES ?? 1_500);
+const DEFAULT_NODES = Number(process.env.PATCHWARDEN_BENCH_NODES ?? 10_000);
+const DEFAULT_PACKAGES = Number(process.env.PATCHWARDEN_BENCH_PACKAGES ?? 1_500);
+const NODES = DEFAULT_NODES;
+const PACKAGES = DEFAULT_PACKAGES;
 const ACCOUNTS = 10;
-const ADVISORIES = Math.min(300, Math.floor(PACKAGES / 5));
 const STEMS = ['ssl', 'curl', 'xml2', 'png16', 'jpeg62', 'sqlite3', 'gnutls', 'krb5', 'ldap', 'pam', 'systemd', 'z', 'bz2', 'lzma', 'ffi', 'gmp', 'idn2', 'nghttp2', 'ssh', 'tiff'];
 const PREFIXES = ['lib', 'python3-', 'golang-', 'node-', 'perl-', 'ruby-', ''];
 
@@ -51,11 +52,18 @@ function catalogue(i: number): { name: string; source: string; versions: string[
   return { name, source, versions, candidates, security: i % 5 === 0 ? 1 : 0, section: i % 3 === 0 ? 'libs' : 'utils', priority: i % 11 === 0 ? 'important' : 'optional' };
 }
 
-async function seed(store: Store, raw: Raw, dialect: string): Promise<void> {
+/**
+ * Seeds the synthetic fleet (see the top of this file) into `store`: its own organization, or
+ * accounts `bench-0…9` in an existing one (`organizationId`, e.g. a bootstrapped server's).
+ */
+export async function seedFleet(store: Store, raw: Raw, dialect: string, opts: { nodes?: number; packages?: number; organizationId?: string } = {}): Promise<void> {
+  const NODES = opts.nodes ?? DEFAULT_NODES;
+  const PACKAGES = opts.packages ?? DEFAULT_PACKAGES;
+  const ADVISORIES = Math.min(300, Math.floor(PACKAGES / 5));
   const now = new Date().toISOString();
-  const org = await store.organizations.insert({ id: 'org_bench', name: 'bench', managementAccountId: 'acct_bench_0', now });
+  const orgId = opts.organizationId ?? (await store.organizations.insert({ id: 'org_bench', name: 'bench', managementAccountId: 'acct_bench_0', now })).id;
   const accounts: string[] = [];
-  for (let a = 0; a < ACCOUNTS; a++) accounts.push((await store.accounts.insert({ organizationId: org.id, name: `bench-${a}`, description: '', now, id: `acct_bench_${a}` })).id);
+  for (let a = 0; a < ACCOUNTS; a++) accounts.push((await store.accounts.insert({ organizationId: orgId, name: `bench-${a}`, description: '', now, id: `acct_bench_${a}` })).id);
   // One account in ten registers its own Debian default: approved and rejected lists that hit.
   const base = predefinedBaselineFor('DEBIAN');
   const custom = {
@@ -158,7 +166,7 @@ export const compliance: Benchmark = {
       try {
         process.stdout.write(`  [${dialect}]\n`);
         let start = process.hrtime.bigint();
-        await seed(db.store, raw, dialect);
+        await seedFleet(db.store, raw, dialect);
         line('setup (not measured): nodes, packages, updates, advisories', `${seconds(start).toFixed(1)} s`);
         const config = ServerConfig.parse({ dataDir: '/nonexistent', logLevel: 'silent' });
         const phases: Record<string, number> = {};

@@ -6,6 +6,7 @@ import { advisories } from './advisories.bench.js';
 import { agent } from './agent.bench.js';
 import { api } from './api.bench.js';
 import { compliance } from './compliance.bench.js';
+import { dashboard } from './dashboard.bench.js';
 import { versioning } from './versioning.bench.js';
 
 export interface Benchmark {
@@ -14,7 +15,7 @@ export interface Benchmark {
   run(): Promise<void>;
 }
 
-const all: Benchmark[] = [versioning, api, advisories, agent, compliance];
+const all: Benchmark[] = [versioning, api, advisories, agent, compliance, dashboard];
 const wanted = process.argv.slice(2);
 const selected = wanted.length === 0 ? all : all.filter((b) => wanted.includes(b.name));
 if (selected.length === 0) {
