@@ -47,4 +47,51 @@ describe.runIf(available)('dashboard sign-in', () => {
     expect(errors.filter((e) => !e.includes('401'))).toEqual([]);
     await context.close();
   });
+
+  it('signs in with the keyboard alone and lands on the overview with a skip link to the content', async () => {
+    const { context, page } = await newContext(browser, server.url);
+    await page.goto('/');
+    await page.getByLabel('Username').waitFor();
+    // The username field has the focus on arrival; Tab moves to the password, Enter submits.
+    await page.keyboard.type('admin');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(ADMIN_PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('current-user').waitFor();
+    expect(await page.title()).toMatch(/Patchwarden/);
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => document.activeElement?.textContent ?? '');
+    expect(focused).toBe('Skip to content');
+    await context.close();
+  });
+
+  it('makes a user who must change the password do so first, then lets them in', async () => {
+    const login = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD }) });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const created = await fetch(`${server.url}/api/v1/users`, {
+      method: 'POST',
+      headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'newcomer', password: 'first-password-123', mustChangePassword: true }),
+    });
+    expect(created.status).toBe(201);
+
+    const { context, page } = await newContext(browser, server.url);
+    await page.goto('/');
+    await page.getByLabel('Username').fill('newcomer');
+    await page.getByLabel('Password', { exact: true }).fill('first-password-123');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Change password' }).waitFor();
+    // Too short: the server's rule, in plain words.
+    await page.getByLabel('New password').fill('short');
+    await page.getByLabel('New password').evaluate((el) => el.removeAttribute('minlength'));
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.locator('.error-box').waitFor();
+    expect(await page.locator('.error-box').textContent()).toMatch(/12 characters/);
+    await page.getByLabel('New password').fill('a-much-better-password');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByTestId('current-user').waitFor();
+    expect(await page.getByTestId('current-user').textContent()).toContain('newcomer');
+    await context.close();
+  });
 });
