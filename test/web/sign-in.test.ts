@@ -60,7 +60,7 @@ describe.runIf(available)('dashboard sign-in', () => {
     await page.getByTestId('current-user').waitFor();
     expect(await page.title()).toMatch(/Patchwarden/);
     await page.keyboard.press('Tab');
-    const focused = await page.evaluate(() => document.activeElement?.textContent ?? '');
+    const focused = await page.evaluate<string>('document.activeElement?.textContent ?? ""');
     expect(focused).toBe('Skip to content');
     await context.close();
   });
