@@ -18,6 +18,7 @@ export default function setup(): void {
   execFileSync(process.execPath, [join(REPO, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(REPO, 'web/vite.config.ts'), '--logLevel', 'warn'], {
     cwd: REPO,
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, PATCHWARDEN_WEB_OUT: root },
+    // NODE_ENV=production: vitest sets `test`, which would make Vite bundle React's development build.
+    env: { ...process.env, NODE_ENV: 'production', PATCHWARDEN_WEB_OUT: root },
   });
 }

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_CSP } from '../../src/server/routes/web.routes.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
@@ -16,6 +17,7 @@ describe('serving the dashboard', () => {
     mkdirSync(join(work, 'assets'));
     writeFileSync(join(work, 'index.html'), '<!doctype html><title>Patchwarden</title><div id="root"></div><script type="module" src="/assets/app-1a2b.js"></script>');
     writeFileSync(join(work, 'assets/app-1a2b.js'), 'console.log("app")');
+    writeFileSync(join(work, 'assets/app-1a2b.js.gz'), gzipSync('console.log("app")'));
     writeFileSync(join(work, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
     app = await createTestApp('sqlite', { config: { webRoot: work } });
     bare = await createTestApp('sqlite', { config: { webRoot: join(work, 'not-built') } });
@@ -44,6 +46,9 @@ describe('serving the dashboard', () => {
     expect(js.headers['content-type']).toContain('javascript');
     expect(js.headers['cache-control']).toContain('immutable');
     expect(js.body).toContain('console.log');
+    const gz = await app.app.inject({ method: 'GET', url: '/assets/app-1a2b.js', headers: { 'accept-encoding': 'gzip, deflate' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.rawPayload).toString()).toBe('console.log("app")');
     expect((await app.as(null, 'GET', '/favicon.svg')).statusCode).toBe(200);
     expect((await app.as(null, 'GET', '/assets/missing-0000.js')).statusCode).toBe(404);
     expect((await app.as(null, 'GET', '/assets/../index.html')).statusCode).not.toBe(200);

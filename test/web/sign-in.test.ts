@@ -84,7 +84,9 @@ describe.runIf(available)('dashboard sign-in', () => {
     await page.getByRole('button', { name: 'Change password' }).waitFor();
     // Too short: the server's rule, in plain words.
     await page.getByLabel('New password').fill('short');
-    await page.getByLabel('New password').evaluate((el) => el.removeAttribute('minlength'));
+    await page.getByLabel('New password').evaluate((el: { removeAttribute(name: string): void }) => {
+      el.removeAttribute('minlength');
+    });
     await page.getByRole('button', { name: 'Change password' }).click();
     await page.locator('.error-box').waitFor();
     expect(await page.locator('.error-box').textContent()).toMatch(/12 characters/);

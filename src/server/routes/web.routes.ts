@@ -47,6 +47,8 @@ export async function webRoutes(app: FastifyInstance, webRoot: string | undefine
       list: false,
       maxAge: '365d',
       immutable: true,
+      // The build writes .br and .gz next to each asset (web/vite.config.ts): sent when the browser accepts them.
+      preCompressed: true,
       setHeaders: (res) => res.setHeader('content-security-policy', WEB_CSP),
     });
   }
