@@ -2,18 +2,11 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, pathOf, type Body, type Res } from '../api/client';
 import { useSession } from '../session';
+import { enrollCommand } from './enroll';
 import { AccountSelect, Badge, Button, Card, CopyBlock, ErrorBox, Field, NodeLink } from './ui';
 
 type NodeSummary = Res<'listNodes'>['items'][number];
 type CreatedActivation = Res<'createActivation'>;
-
-/** The command a host runs to download the agent and enroll with an activation. */
-export function enrollCommandFor(origin: string, activationId: string, activationCode: string): string {
-  return (
-    `curl -fsSL ${origin}/downloads/patchwarden-agent.mjs -o patchwarden-agent.mjs && ` +
-    `sudo node patchwarden-agent.mjs enroll --server ${origin} --activation-id ${activationId} --activation-code ${activationCode}`
-  );
-}
 
 /**
  * First run: the fleet is only this machine (or nothing yet). Shows the local node and how to enroll
@@ -96,7 +89,7 @@ export function EnrollCard(props: { localNode: NodeSummary | null }) {
             Run this on each server (activation <code>{created.id}</code> for account {accountName(created.accountId)}: up to {created.registrationLimit} servers, valid for 24 hours). The
             code is shown only now.
           </p>
-          <CopyBlock label="Enroll command" text={enrollCommandFor(origin, created.id, created.activationCode)} />
+          <CopyBlock label="Enroll command" text={enrollCommand(origin, created.id, created.activationCode)} />
         </div>
       )}
       <p className="muted small">

@@ -3,6 +3,7 @@ import { Link } from 'react-router';
 import { api, pathOf, type Res } from '../../api/client';
 import { ConfirmButton, intOrUndefined, parseTags, problemAt, tagsText, useAction } from '../../components/admin-ui';
 import { AccountSelect, Badge, Button, Card, CopyBlock, DataTable, EmptyState, ErrorBox, Field, Loading, Notice, Page, Pager, Time, type Column } from '../../components/ui';
+import { enrollCommand, SERVICE_COMMAND } from '../../components/enroll';
 import { useApi, useQueryState, useTitle } from '../../hooks';
 import { useSession } from '../../session';
 
@@ -12,15 +13,6 @@ type Created = Res<'createActivation'>;
 const LIMIT = 25;
 const STATE_TONE = { active: 'good', expired: 'muted', exhausted: 'warn', revoked: 'muted' } as const;
 
-/** The command that downloads the agent and enrolls this host with the activation (shown once). */
-export function enrollCommand(origin: string, id: string, code: string): string {
-  return (
-    `curl -fsSL ${origin}/downloads/patchwarden-agent.mjs -o patchwarden-agent.mjs && ` +
-    `sudo node patchwarden-agent.mjs enroll --server ${origin} --activation-id ${id} --activation-code ${code}`
-  );
-}
-
-export const SERVICE_COMMAND = 'sudo node patchwarden-agent.mjs install-service && sudo systemctl enable --now patchwarden-agent';
 
 /** Enroll nodes: activations per account (codes agents enroll with), create one and copy its command, revoke. */
 export function ActivationsPage() {
