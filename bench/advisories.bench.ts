@@ -16,7 +16,7 @@ import { createTestDatabase, testDialects } from '../test/helpers/databases.js';
 import type { Benchmark } from './run.js';
 
 /** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed;
   return () => {
     a = (a + 0x6d2b79f5) | 0;

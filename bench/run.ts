@@ -7,6 +7,7 @@ import { agent } from './agent.bench.js';
 import { api } from './api.bench.js';
 import { compliance } from './compliance.bench.js';
 import { dashboard } from './dashboard.bench.js';
+import { deps } from './deps.bench.js';
 import { versioning } from './versioning.bench.js';
 
 export interface Benchmark {
@@ -15,7 +16,7 @@ export interface Benchmark {
   run(): Promise<void>;
 }
 
-const all: Benchmark[] = [versioning, api, advisories, agent, compliance, dashboard];
+const all: Benchmark[] = [versioning, api, advisories, agent, compliance, dashboard, deps];
 const wanted = process.argv.slice(2);
 const selected = wanted.length === 0 ? all : all.filter((b) => wanted.includes(b.name));
 if (selected.length === 0) {

@@ -17,6 +17,10 @@ export const EXIT = {
   invalid: 6,
   /** The server cannot be reached (network failure), or it or its database is unavailable, or it rate-limits. */
   unavailable: 7,
+  /** `deps scan`: findings at or above `--fail-on` exist. */
+  findings: 8,
+  /** `deps scan`: the scan is partial, a lockfile or folder could not be read (no findings at or above `--fail-on`). */
+  partial: 9,
 } as const;
 
 export function exitCodeOf(code: ErrorCode): number {

@@ -17,3 +17,17 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/**
+ * Ends a command with a given exit code after its output was written (e.g. `deps scan` with
+ * findings): not an error, so nothing more is printed unless the message is not empty.
+ */
+export class ExitStatus extends Error {
+  constructor(
+    readonly code: number,
+    message = '',
+  ) {
+    super(message);
+    this.name = 'ExitStatus';
+  }
+}

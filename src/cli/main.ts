@@ -24,9 +24,10 @@ import { registerExecutionsCommand } from './commands/executions.command.js';
 import { registerDelegationsCommand } from './commands/delegations.command.js';
 import { registerWindowsCommand } from './commands/windows.command.js';
 import { registerPoliciesCommand } from './commands/policies.command.js';
+import { registerDepsCommand } from './commands/deps.command.js';
 import { CliContext } from './context.js';
 import { exitCodeOf, EXIT } from './exit-codes.js';
-import { UsageError, type CliIo } from './io.js';
+import { ExitStatus, UsageError, type CliIo } from './io.js';
 
 export type { CliIo } from './io.js';
 
@@ -56,7 +57,7 @@ Start with:
 The CLI config (server and token) is $PATCHWARDEN_CLI_CONFIG, else $XDG_CONFIG_HOME/patchwarden/cli.json,
 else ~/.config/patchwarden/cli.json. Every command has --help; list commands take --limit, --offset,
 --sort and --json. Exit codes: 0 ok, 1 error, 2 usage, 3 not signed in, 4 forbidden, 5 not found,
-6 invalid or conflict, 7 server unavailable.`,
+6 invalid or conflict, 7 server unavailable, 8 deps scan findings, 9 deps scan partial.`,
     );
   registerServerCommand(program, io);
   registerLoginCommand(program, cli);
@@ -80,6 +81,7 @@ else ~/.config/patchwarden/cli.json. Every command has --help; list commands tak
   registerPoliciesCommand(program, cli);
   registerVersionCommand(program, io);
   registerAdvisoriesCommand(program, io);
+  registerDepsCommand(program, io);
   registerAgentCommand(program, io);
   return program;
 }
@@ -116,6 +118,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (err instanceof ExitStatus) {
+      if (err.message !== '') io.stderr.write(`patchwarden: ${err.message}\n`);
+      return err.code;
+    }
     if (err instanceof UsageError) {
       io.stderr.write(`patchwarden: ${err.message}\n(run with --help for usage)\n`);
       return EXIT.usage;

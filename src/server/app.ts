@@ -8,10 +8,12 @@ import { createClientErrorHandler, frameworkErrorHandler, installErrorHandling }
 import { installMetrics } from './http/metrics.js';
 import { Router } from './http/register.js';
 import { accountRoutes } from './routes/accounts.routes.js';
+import { advisoriesRoutes } from './routes/advisories.routes.js';
 import { agentRoutes } from './routes/agent.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { baselineRoutes } from './routes/baselines.routes.js';
 import { complianceRoutes } from './routes/compliance.routes.js';
+import { downloadRoutes } from './routes/downloads.routes.js';
 import { nodeRoutes } from './routes/nodes.routes.js';
 import { systemRoutes } from './routes/system.routes.js';
 import { webRoutes } from './routes/web.routes.js';
@@ -112,11 +114,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
   delegationsRoutes(router, services);
   windowsRoutes(router, services);
   policiesRoutes(router, services);
+  advisoriesRoutes(router, services);
   // Waiting long-polls answer at once when the server stops, so closing does not wait for them.
   app.addHook('preClose', async () => {
     services.notifier.close();
   });
   await systemRoutes(app, deps, services, registry, () => router.registered, VERSION);
+  await downloadRoutes(app, config.agentBundle);
   await webRoutes(app, config.webRoot);
   return { app, services, router };
 }

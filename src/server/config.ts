@@ -59,6 +59,8 @@ export const ServerConfig = z.strictObject({
   localAgentRoot: z.string().min(1).default('/'),
   /** The built dashboard (`npm run build` writes it); unset: dist/web next to the server's code. */
   webRoot: z.string().min(1).optional(),
+  /** The agent bundle served at /downloads/patchwarden-agent.mjs; unset: dist/agent.mjs next to dist/web. */
+  agentBundle: z.string().min(1).optional(),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
@@ -92,6 +94,7 @@ export const ENV_KEYS: Record<string, keyof ServerConfig> = {
   PATCHWARDEN_LOCAL_AGENT_INSTALL: 'localAgentInstall',
   PATCHWARDEN_LOCAL_AGENT_ROOT: 'localAgentRoot',
   PATCHWARDEN_WEB_ROOT: 'webRoot',
+  PATCHWARDEN_AGENT_BUNDLE: 'agentBundle',
 };
 
 function readConfigFile(path: string): Record<string, unknown> {

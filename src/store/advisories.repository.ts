@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { recordAliases } from '../advisories/aliases.js';
 import { normalizePackageName, parseEcosystem } from '../advisories/ecosystems.js';
 import type { AdvisorySink, MirrorCursor, SinkRecord, UpsertCounts } from '../advisories/importers/sink.js';
@@ -61,6 +61,8 @@ export interface LoadRecordsOptions {
 }
 
 const WRITE_CHUNK = 500;
+/** The columns of a list row (everything but the record and its hash). */
+const SUMMARY_COLUMNS = ['id', 'modified', 'published', 'withdrawn', 'summary', 'source', 'ecosystems', 'aliases', 'cves', 'severity_score', 'severity_rating', 'imported_at'] as const;
 const RANK: Record<SeverityRating, number> = { unknown: -1, none: 0, low: 1, medium: 2, high: 3, critical: 4 };
 
 /** The matcher's key of a record ecosystem: family plus normalised release (`Ubuntu:22.04`), or the family. */
@@ -303,12 +305,26 @@ export class AdvisoriesRepository implements AdvisorySink {
     return q;
   }
 
-  /** One page of advisories; sort by `id`, `modified`, `published` or `severity` (`-` for descending). */
+  /**
+   * One page of advisories; sort by `id`, `modified`, `published` or `severity` (`-` for
+   * descending): severity orders by rating, then score (records rated without a score, e.g. by a
+   * distribution, rank by their rating alike on both databases).
+   */
   async list(filter: AdvisoryFilter, page: PageRequest): Promise<Page<AdvisorySummary>> {
     const q = this.filtered(filter).select([
-      'id', 'modified', 'published', 'withdrawn', 'summary', 'source', 'ecosystems', 'aliases', 'cves', 'severity_score', 'severity_rating', 'imported_at',
+      ...SUMMARY_COLUMNS,
+      sql<number>`(case severity_rating when 'critical' then 500 when 'high' then 400 when 'medium' then 300 when 'low' then 200 when 'none' then 100 else 0 end) + coalesce(severity_score, 0)`.as('severity_order'),
     ]);
-    return fetchPage(q, page, { id: 'id', modified: 'modified', published: 'published', severity: 'severity_score' }, 'id', toSummary);
+    return fetchPage(q, page, { id: 'id', modified: 'modified', published: 'published', severity: 'severity_order' }, 'id', toSummary);
+  }
+
+  /** The headline of one stored advisory (what list shows). */
+  async summaryOf(id: string): Promise<AdvisorySummary | undefined> {
+    const row = await this.filtered({})
+      .select(SUMMARY_COLUMNS)
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return row === undefined ? undefined : toSummary(row);
   }
 
   async count(filter: AdvisoryFilter = {}): Promise<number> {

@@ -161,11 +161,13 @@ export class CommandsRepository {
     return row === undefined ? undefined : toCommand(row);
   }
 
-  async list(filter: { accounts: 'all' | string[]; accountId?: string | undefined; document?: string | undefined }, page: PageRequest): Promise<Page<CommandRecord>> {
+  /** `nodeId`: only commands with an invocation on that node (command_invocations_node_idx). */
+  async list(filter: { accounts: 'all' | string[]; accountId?: string | undefined; document?: string | undefined; nodeId?: string | undefined }, page: PageRequest): Promise<Page<CommandRecord>> {
     let q = this.db.selectFrom('commands').selectAll();
     if (filter.accounts !== 'all') q = filter.accounts.length === 0 ? q.where(sql<boolean>`1 = 0`) : q.where('account_id', 'in', filter.accounts);
     if (filter.accountId !== undefined) q = q.where('account_id', '=', filter.accountId);
     if (filter.document !== undefined) q = q.where('document', '=', filter.document);
+    if (filter.nodeId !== undefined) q = q.where('id', 'in', (eb) => eb.selectFrom('command_invocations').select('command_invocations.command_id').where('command_invocations.node_id', '=', filter.nodeId!));
     return fetchPage(q, page, { createdAt: 'created_at' }, 'id', toCommand);
   }
 

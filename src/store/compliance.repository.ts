@@ -4,6 +4,7 @@ import {
   PATCH_STATES,
   type ComplianceStatus,
   type InstalledPackageFact,
+  type PatchSeverity,
   type PatchState,
   type PatchStateRecord,
   type SlaDays,
@@ -11,7 +12,7 @@ import {
 } from '../domain/compliance/model.js';
 import { COUNT_COLUMNS } from './migrations/0006-compliance.js';
 import { containsIgnoreCase, fetchPage, type Page, type PageRequest } from './paging.js';
-import type { ComplianceHistoryTable, Database, NodeComplianceTable, NodePatchStatesTable } from './schema.js';
+import type { ComplianceHistoryTable, Database, NodeComplianceTable, NodePatchCvesTable, NodePatchStatesTable } from './schema.js';
 
 const CHUNK = 500;
 const NAME_CHUNK = 1000;
@@ -177,6 +178,35 @@ export interface PatchSummaryRow {
   nextDueAt: string | null;
 }
 
+export interface CveExposureFilter extends ComplianceScope {
+  /** Text the CVE id contains (case-insensitive). */
+  q?: string | undefined;
+}
+
+/** One CVE and the registered nodes it still reaches (see cveExposure). */
+export interface CveExposureRow {
+  cve: string;
+  nodes: number;
+  /** Exposed nodes by their most pressing state for this CVE (FAILED, then MISSING, then pending reboot): they sum to `nodes`. */
+  missing: number;
+  failed: number;
+  pendingReboot: number;
+  accounts: number;
+  /** The highest severity among the exposed patches that fix it. */
+  severity: PatchSeverity;
+  /** Package names of those patches, sorted (at most 20). */
+  packages: string[];
+  /** Advisory ids those patches carry that name it (at most 20). */
+  advisoryIds: string[];
+  /** Exposed nodes where a patch for it is overdue. */
+  overdueNodes: number;
+}
+
+/** The patch states that leave a node exposed to the CVEs the patch fixes. */
+export const EXPOSED_STATES: readonly PatchState[] = ['MISSING', 'FAILED', 'INSTALLED_PENDING_REBOOT'];
+/** Packages and advisory ids listed per CVE at most. */
+const CVE_DETAIL_MAX = 20;
+
 export interface TrendPoint {
   day: string;
   compliant: number;
@@ -312,6 +342,29 @@ function stateRow(nodeId: string, accountId: string, s: PatchStateRecord, now: s
     reason: s.reason,
     updated_at: now,
   };
+}
+
+/** Whether a state leaves the node exposed to the CVEs its patch fixes (it then has node_patch_cves rows). */
+function exposes(s: Pick<PatchStateRecord, 'state' | 'cves'>): boolean {
+  return s.cves.length > 0 && EXPOSED_STATES.includes(s.state);
+}
+
+/** The node_patch_cves rows of one state: its CVEs, each once, when it leaves the node exposed. */
+function cveRows(nodeId: string, accountId: string, s: PatchStateRecord): NodePatchCvesTable[] {
+  if (!exposes(s)) return [];
+  return [...new Set(s.cves)]
+    .filter((cve) => cve !== '')
+    .map((cve) => ({ node_id: nodeId, name: s.name, arch: s.arch, cve, account_id: accountId, state: s.state, severity: s.severity, overdue: s.overdue ? 1 : 0 }));
+}
+
+/** Whether the node_patch_cves rows of a stored state would be written alike for a new one. */
+function sameCveRows(old: StoredPatchState, accountId: string, s: PatchStateRecord): boolean {
+  return old.accountId === accountId && old.state === s.state && old.severity === s.severity && old.overdue === s.overdue && sameList(old.cves, s.cves);
+}
+
+/** `max(case severity …)`: the rank of the highest severity word (unknown 0 … critical 5). */
+function severityRankOf(column: string): RawBuilder<number> {
+  return sql<number>`max(case ${sql.ref(column)} when 'critical' then 5 when 'high' then 4 when 'medium' then 3 when 'low' then 2 when 'none' then 1 else 0 end)`;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
@@ -678,14 +731,28 @@ export class ComplianceRepository {
     previous?: ReadonlyMap<string, readonly StoredPatchState[]>,
   ): Promise<void> {
     if (previous === undefined) {
-      for (const part of chunks(entries.map((e) => e.nodeId), CHUNK)) await this.db.deleteFrom('node_patch_states').where('node_id', 'in', part).execute();
+      for (const part of chunks(entries.map((e) => e.nodeId), CHUNK)) {
+        await this.db.deleteFrom('node_patch_states').where('node_id', 'in', part).execute();
+        await this.db.deleteFrom('node_patch_cves').where('node_id', 'in', part).execute();
+      }
       const rows: NodePatchStatesTable[] = [];
-      for (const e of entries) for (const st of e.states) if (st.state !== 'INSTALLED_OTHER') rows.push(stateRow(e.nodeId, e.accountId, st, now));
+      const cves: NodePatchCvesTable[] = [];
+      for (const e of entries) {
+        for (const st of e.states) {
+          if (st.state === 'INSTALLED_OTHER') continue;
+          rows.push(stateRow(e.nodeId, e.accountId, st, now));
+          cves.push(...cveRows(e.nodeId, e.accountId, st));
+        }
+      }
       await this.upsertStates(rows);
+      await this.insertCves(cves);
       return;
     }
     const upserts: NodePatchStatesTable[] = [];
     const deletes: [string, string, string][] = [];
+    // node_patch_cves follows the states: rows of changed or removed exposed states go, the new ones come.
+    const cveDeletes: [string, string, string][] = [];
+    const cveInserts: NodePatchCvesTable[] = [];
     for (const e of entries) {
       const before = new Map<string, StoredPatchState>();
       for (const p of previous.get(e.nodeId) ?? []) before.set(`${p.name}\u0000${p.arch}`, p);
@@ -695,14 +762,45 @@ export class ComplianceRepository {
         const old = before.get(key);
         before.delete(key);
         if (old === undefined || old.accountId !== e.accountId || !sameState(old, st)) upserts.push(stateRow(e.nodeId, e.accountId, st, now));
+        if (old !== undefined && sameCveRows(old, e.accountId, st)) continue;
+        if (old !== undefined && exposes(old)) cveDeletes.push([e.nodeId, old.name, old.arch]);
+        cveInserts.push(...cveRows(e.nodeId, e.accountId, st));
       }
-      for (const old of before.values()) deletes.push([e.nodeId, old.name, old.arch]);
+      for (const old of before.values()) {
+        deletes.push([e.nodeId, old.name, old.arch]);
+        if (exposes(old)) cveDeletes.push([e.nodeId, old.name, old.arch]);
+      }
     }
-    for (const part of chunks(deletes, PAIR_CHUNK)) {
-      const values = sql.join(part.map(([n, m, a]) => sql`(${n}, ${m}, ${a})`));
-      await this.db.deleteFrom('node_patch_states').where(sql<SqlBool>`(${sql.ref('node_id')}, ${sql.ref('name')}, ${sql.ref('arch')}) in (values ${values})`).execute();
-    }
+    await this.deleteByKeys('node_patch_states', deletes);
+    await this.deleteByKeys('node_patch_cves', cveDeletes);
     await this.upsertStates(upserts);
+    await this.insertCves(cveInserts);
+  }
+
+  /** Deletes the rows of (node_id, name, arch) keys, in slices. */
+  private async deleteByKeys(table: 'node_patch_states' | 'node_patch_cves', keys: readonly [string, string, string][]): Promise<void> {
+    for (const part of chunks(keys, PAIR_CHUNK)) {
+      const values = sql.join(part.map(([n, m, a]) => sql`(${n}, ${m}, ${a})`));
+      await this.db.deleteFrom(table).where(sql<SqlBool>`(${sql.ref('node_id')}, ${sql.ref('name')}, ${sql.ref('arch')}) in (values ${values})`).execute();
+    }
+  }
+
+  /** Inserts node_patch_cves rows (8 parameters each: 2,000 per statement); a row already there is replaced. */
+  private async insertCves(rows: readonly NodePatchCvesTable[]): Promise<void> {
+    for (const part of chunks(rows, 2000)) {
+      await this.db
+        .insertInto('node_patch_cves')
+        .values(part)
+        .onConflict((oc) =>
+          oc.columns(['node_id', 'name', 'arch', 'cve']).doUpdateSet((eb) => ({
+            account_id: eb.ref('excluded.account_id'),
+            state: eb.ref('excluded.state'),
+            severity: eb.ref('excluded.severity'),
+            overdue: eb.ref('excluded.overdue'),
+          })),
+        )
+        .execute();
+    }
   }
 
   private isPostgres(): boolean {
@@ -1039,7 +1137,7 @@ export class ComplianceRepository {
 
   /** Per package name: nodes by state, highest severity and level, CVEs, overdue count. */
   async patchSummary(filter: PatchFilter, page: PageRequest): Promise<Page<PatchSummaryRow>> {
-    const sevRank = sql<number>`max(case ${sql.ref('node_patch_states.severity')} when 'critical' then 5 when 'high' then 4 when 'medium' then 3 when 'low' then 2 when 'none' then 1 else 0 end)`;
+    const sevRank = severityRankOf('node_patch_states.severity');
     const levelRank = sql<number>`max(case ${sql.ref('node_patch_states.compliance_level')} when 'CRITICAL' then 5 when 'HIGH' then 4 when 'MEDIUM' then 3 when 'LOW' then 2 when 'INFORMATIONAL' then 1 else 0 end)`;
     const base = this.patchesQuery(filter)
       .clearSelect()
@@ -1100,6 +1198,151 @@ export class ComplianceRepository {
       limit: page.limit,
       offset: page.offset,
     };
+  }
+
+  /** The exposed CVE rows of registered nodes in the filter's scope (node_patch_cves as `c`: exposed states only). */
+  private exposedCves(filter: CveExposureFilter) {
+    let q = this.db
+      .selectFrom('node_patch_cves as c')
+      .where('c.node_id', 'not in', (eb) => eb.selectFrom('nodes').select('nodes.id').where('nodes.deregistered_at', 'is not', null));
+    q = this.scoped(q, filter, 'c.account_id');
+    if (filter.q !== undefined) q = q.where(containsIgnoreCase('c.cve', filter.q));
+    return q;
+  }
+
+  /**
+   * CVEs by exposure: per CVE the registered nodes where a patch that fixes it is MISSING, FAILED or
+   * INSTALLED_PENDING_REBOOT (one aggregate over node_patch_cves: per node and CVE first, then per
+   * CVE), with the packages and advisory ids of the page's CVEs read after. Sort: `cve`, `nodes`,
+   * `severity`, `overdue` (`-` descending; ties by CVE id).
+   */
+  async cveExposure(filter: CveExposureFilter, page: PageRequest): Promise<Page<CveExposureRow>> {
+    // Three hash-friendly levels, no count(distinct) (which makes PostgreSQL sort): per CVE and
+    // node (in the covering index's order) its most pressing state; per CVE and account; per CVE.
+    const perNode = this.exposedCves(filter)
+      .select([
+        'c.cve as cve',
+        'c.node_id as node_id',
+        'c.account_id as account_id',
+        sql<number>`max(case ${sql.ref('c.state')} when 'FAILED' then 3 when 'MISSING' then 2 else 1 end)`.as('st'),
+        severityRankOf('c.severity').as('sev'),
+        sql<number>`max(${sql.ref('c.overdue')})`.as('overdue'),
+      ])
+      .groupBy(['c.cve', 'c.node_id', 'c.account_id']);
+    const perAccount = this.db
+      .selectFrom(perNode.as('e'))
+      .select((eb) => [
+        'e.cve as cve',
+        eb.fn.countAll<number>().as('nodes'),
+        countWhen(eb('e.st', '=', 2)).as('missing'),
+        countWhen(eb('e.st', '=', 3)).as('failed'),
+        countWhen(eb('e.st', '=', 1)).as('pending_reboot'),
+        eb.fn.max('e.sev').as('sev'),
+        eb.fn.sum<number>('e.overdue').as('overdue_nodes'),
+      ])
+      .groupBy(['e.cve', 'e.account_id']);
+    const perCve = this.db
+      .selectFrom(perAccount.as('a'))
+      .select((eb) => [
+        'a.cve as cve',
+        eb.fn.sum<number>('a.nodes').as('nodes'),
+        eb.fn.sum<number>('a.missing').as('missing'),
+        eb.fn.sum<number>('a.failed').as('failed'),
+        eb.fn.sum<number>('a.pending_reboot').as('pending_reboot'),
+        eb.fn.countAll<number>().as('accounts'),
+        eb.fn.max('a.sev').as('severity_rank'),
+        eb.fn.sum<number>('a.overdue_nodes').as('overdue_nodes'),
+      ])
+      .groupBy('a.cve');
+    const sortColumns: Record<string, string> = { cve: 'cve', nodes: 'nodes', severity: 'severity_rank', overdue: 'overdue_nodes' };
+    const desc = page.sort.startsWith('-');
+    const column = sortColumns[desc ? page.sort.slice(1) : page.sort];
+    if (column === undefined) throw new Error(`No sort column for "${page.sort}"`);
+    // The total rides along as a window count (one aggregate, not two); a page past the end counts apart.
+    const rows = (await this.db
+      .selectFrom(perCve.as('g'))
+      .selectAll()
+      .select(sql<number>`count(*) over ()`.as('total'))
+      .orderBy(sql.ref(column), desc ? 'desc' : 'asc')
+      .orderBy(sql.ref('cve'), 'asc')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute()) as Record<string, unknown>[];
+    const total =
+      rows.length > 0
+        ? Number(rows[0]!['total'])
+        : page.offset === 0
+          ? 0
+          : Number((await this.exposedCves(filter).select((eb) => eb.fn.count<number>('c.cve').distinct().as('n')).executeTakeFirst())?.n ?? 0);
+    const { packages, advisoryIds } = await this.cveDetails(filter, rows.map((r) => String(r['cve'])));
+    return {
+      items: rows.map((r) => {
+        const cve = String(r['cve']);
+        return {
+          cve,
+          nodes: Number(r['nodes']),
+          missing: Number(r['missing'] ?? 0),
+          failed: Number(r['failed'] ?? 0),
+          pendingReboot: Number(r['pending_reboot'] ?? 0),
+          accounts: Number(r['accounts'] ?? 0),
+          severity: (SEVERITY_BY_RANK[Number(r['severity_rank'] ?? 0)] ?? 'unknown') as PatchSeverity,
+          packages: packages.get(cve) ?? [],
+          advisoryIds: advisoryIds.get(cve) ?? [],
+          overdueNodes: Number(r['overdue_nodes'] ?? 0),
+        };
+      }),
+      total,
+      limit: page.limit,
+      offset: page.offset,
+    };
+  }
+
+  /**
+   * For a page of CVEs: the package names of their exposed patches, and the advisory ids those
+   * patches carry that name the CVE (an imported advisory only when its aliases include it; ids
+   * not imported, e.g. from the package manager, are kept). At most 20 of each, sorted.
+   */
+  private async cveDetails(filter: CveExposureFilter, cves: readonly string[]): Promise<{ packages: Map<string, string[]>; advisoryIds: Map<string, string[]> }> {
+    const packages = new Map<string, string[]>();
+    const advisoryIds = new Map<string, string[]>();
+    if (cves.length === 0) return { packages, advisoryIds };
+    // One read of the page's exposed rows: (CVE, package, the patch's advisory ids), distinct.
+    const rows = await this.exposedCves(filter)
+      .innerJoin('node_patch_states as s', (join) => join.onRef('s.node_id', '=', 'c.node_id').onRef('s.name', '=', 'c.name').onRef('s.arch', '=', 'c.arch'))
+      .where('c.cve', 'in', cves)
+      .select(['c.cve as cve', 'c.name as name', 's.advisory_ids as advisory_ids'])
+      .distinct()
+      .execute();
+    const names = new Map<string, Set<string>>();
+    const candidates = new Map<string, Set<string>>();
+    for (const r of rows) {
+      names.set(r.cve, (names.get(r.cve) ?? new Set<string>()).add(r.name));
+      const set = candidates.get(r.cve) ?? new Set<string>();
+      for (const id of parseList(r.advisory_ids)) set.add(id);
+      candidates.set(r.cve, set);
+    }
+    for (const [cve, set] of names) packages.set(cve, [...set].sort().slice(0, CVE_DETAIL_MAX));
+    // An imported advisory is listed only when it names the CVE (a patch can fix several CVEs of several advisories).
+    const ids = [...new Set([...candidates.values()].flatMap((set) => [...set]))];
+    const imported = new Set<string>();
+    const naming = new Set<string>();
+    for (const part of chunks(ids, NAME_CHUNK)) {
+      const found = await this.db
+        .selectFrom('advisories as a')
+        .leftJoin('advisory_aliases as al', (join) => join.onRef('al.advisory_id', '=', 'a.id').on('al.alias', 'in', cves))
+        .select(['a.id as id', 'al.alias as alias'])
+        .where('a.id', 'in', part)
+        .execute();
+      for (const r of found) {
+        imported.add(r.id);
+        if (r.alias !== null) naming.add(`${r.id}\u0000${r.alias}`);
+      }
+    }
+    for (const [cve, set] of candidates) {
+      const named = [...set].filter((id) => id === cve || !imported.has(id) || naming.has(`${id}\u0000${cve}`)).sort();
+      advisoryIds.set(cve, named.slice(0, CVE_DETAIL_MAX));
+    }
+    return { packages, advisoryIds };
   }
 
   async history(nodeId: string, page: PageRequest): Promise<Page<HistoryRecord>> {

@@ -8,7 +8,7 @@ export type { NewAuditEntry } from './audit.repository.js';
 export { isUniqueViolation } from './errors.js';
 export type { AdvisoriesRepository, AdvisoryFilter, AdvisorySummary, LoadRecordsOptions, StoredAdvisory } from './advisories.repository.js';
 export type { ActivationRecord } from './activations.repository.js';
-export type { NodeFilter, NodeRecord } from './nodes.repository.js';
+export type { NodeComplianceBrief, NodeFilter, NodeListItem, NodeRecord } from './nodes.repository.js';
 export type { CommandRecord, DispatchCounts, InvocationRecord, NewInvocation } from './commands.repository.js';
 export type { ResourceGroupRecord } from './resource-groups.repository.js';
 export type { SnapshotBaselineRecord, SnapshotItemRecord, SnapshotRecord } from './snapshots.repository.js';
@@ -19,6 +19,8 @@ export {
   type ComplianceOperation,
   type ComplianceRepository,
   type ComplianceScope,
+  type CveExposureFilter,
+  type CveExposureRow,
   type HistoryRecord,
   type NodeComplianceFilter,
   type NodeComplianceRecord,

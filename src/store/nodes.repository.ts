@@ -35,8 +35,26 @@ export interface NodeFilter {
   tags?: [string, string][] | undefined;
   osId?: string | undefined;
   pingStatus?: 'Online' | 'ConnectionLost' | 'Inactive' | undefined;
+  /** The current compliance status; UNKNOWN also matches nodes never evaluated. */
+  complianceStatus?: 'COMPLIANT' | 'NON_COMPLIANT' | 'UNKNOWN' | undefined;
   /** Nodes seen at or after this instant are Online. */
   onlineSince: string;
+}
+
+/** A node's current compliance as the node list shows it (from node_compliance). */
+export interface NodeComplianceBrief {
+  status: 'COMPLIANT' | 'NON_COMPLIANT' | 'UNKNOWN';
+  complianceLevel: string | null;
+  severity: string | null;
+  /** Patches MISSING or FAILED. */
+  missing: number;
+  overdue: number;
+  evaluatedAt: string;
+}
+
+/** A listed node: its record and its compliance (null: never evaluated). */
+export interface NodeListItem extends NodeRecord {
+  compliance: NodeComplianceBrief | null;
 }
 
 const EMPTY_HOST: HostInfo = { hostname: '', addresses: [], kernel: { running: '', installed: [] } };
@@ -202,24 +220,47 @@ export class NodesRepository {
     return out;
   }
 
-  async list(filter: NodeFilter, page: PageRequest): Promise<Page<NodeRecord>> {
-    let q = this.db.selectFrom('nodes').selectAll();
-    if (filter.accounts !== 'all') q = filter.accounts.length === 0 ? q.where(sql<boolean>`1 = 0`) : q.where('account_id', 'in', filter.accounts);
-    if (filter.accountId !== undefined) q = q.where('account_id', '=', filter.accountId);
-    if (filter.q !== undefined) q = q.where((eb) => eb.or([containsIgnoreCase('hostname', filter.q!), containsIgnoreCase('id', filter.q!)]));
-    if (filter.osId !== undefined) q = q.where('os_id', '=', filter.osId);
+  async list(filter: NodeFilter, page: PageRequest): Promise<Page<NodeListItem>> {
+    // The compliance row by primary key (left join: nodes never evaluated have none).
+    let q = this.db
+      .selectFrom('nodes')
+      .leftJoin('node_compliance', 'node_compliance.node_id', 'nodes.id')
+      .selectAll('nodes')
+      .select(['node_compliance.status as c_status', 'node_compliance.compliance_level as c_level', 'node_compliance.severity as c_severity', 'node_compliance.missing as c_missing', 'node_compliance.failed as c_failed', 'node_compliance.overdue as c_overdue', 'node_compliance.evaluated_at as c_evaluated_at']);
+    if (filter.complianceStatus === 'UNKNOWN') q = q.where((eb) => eb.or([eb('node_compliance.status', '=', 'UNKNOWN'), eb('node_compliance.node_id', 'is', null)]));
+    else if (filter.complianceStatus !== undefined) q = q.where('node_compliance.status', '=', filter.complianceStatus);
+    if (filter.accounts !== 'all') q = filter.accounts.length === 0 ? q.where(sql<boolean>`1 = 0`) : q.where('nodes.account_id', 'in', filter.accounts);
+    if (filter.accountId !== undefined) q = q.where('nodes.account_id', '=', filter.accountId);
+    if (filter.q !== undefined) q = q.where((eb) => eb.or([containsIgnoreCase('nodes.hostname', filter.q!), containsIgnoreCase('nodes.id', filter.q!)]));
+    if (filter.osId !== undefined) q = q.where('nodes.os_id', '=', filter.osId);
     for (const [key, value] of filter.tags ?? []) {
       q = q.where((eb) =>
         eb.exists(eb.selectFrom('node_tags').select('node_tags.node_id').whereRef('node_tags.node_id', '=', 'nodes.id').where('node_tags.key', '=', key).where('node_tags.value', '=', value)),
       );
     }
-    if (filter.pingStatus === 'Inactive') q = q.where('deregistered_at', 'is not', null);
-    else q = q.where('deregistered_at', 'is', null);
-    if (filter.pingStatus === 'Online') q = q.where('last_seen_at', '>=', filter.onlineSince);
-    if (filter.pingStatus === 'ConnectionLost') q = q.where((eb) => eb.or([eb('last_seen_at', 'is', null), eb('last_seen_at', '<', filter.onlineSince)]));
-    const page1 = await fetchPage(q, page, { hostname: 'hostname', registeredAt: 'registered_at', lastSeenAt: 'last_seen_at', id: 'id' }, 'id', (row) => row);
+    if (filter.pingStatus === 'Inactive') q = q.where('nodes.deregistered_at', 'is not', null);
+    else q = q.where('nodes.deregistered_at', 'is', null);
+    if (filter.pingStatus === 'Online') q = q.where('nodes.last_seen_at', '>=', filter.onlineSince);
+    if (filter.pingStatus === 'ConnectionLost') q = q.where((eb) => eb.or([eb('nodes.last_seen_at', 'is', null), eb('nodes.last_seen_at', '<', filter.onlineSince)]));
+    const page1 = await fetchPage(q, page, { hostname: 'nodes.hostname', registeredAt: 'nodes.registered_at', lastSeenAt: 'nodes.last_seen_at', id: 'nodes.id' }, 'nodes.id', (row) => row);
     const tags = await this.tagsOf(page1.items.map((r) => r.id));
-    return { ...page1, items: page1.items.map((r) => toRecord(r, tags.get(r.id) ?? {})) };
+    return {
+      ...page1,
+      items: page1.items.map((r) => ({
+        ...toRecord(r, tags.get(r.id) ?? {}),
+        compliance:
+          r.c_status === null
+            ? null
+            : {
+                status: r.c_status as NodeComplianceBrief['status'],
+                complianceLevel: r.c_level,
+                severity: r.c_severity,
+                missing: Number(r.c_missing ?? 0) + Number(r.c_failed ?? 0),
+                overdue: Number(r.c_overdue ?? 0),
+                evaluatedAt: r.c_evaluated_at ?? '',
+              },
+      })),
+    };
   }
 
   async replaceTags(nodeId: string, tags: Record<string, string>): Promise<void> {

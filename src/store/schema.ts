@@ -314,6 +314,18 @@ export interface NodePatchStatesTable {
   updated_at: string;
 }
 
+/** One CVE of one per-patch state that leaves its node exposed, with the state's account, state, severity and overdue flag (migration 0011). */
+export interface NodePatchCvesTable {
+  node_id: string;
+  name: string;
+  arch: string;
+  cve: string;
+  account_id: string;
+  state: string;
+  severity: string;
+  overdue: number;
+}
+
 export interface NodeComplianceTable {
   node_id: string;
   account_id: string;
@@ -462,6 +474,7 @@ export interface Database extends RunbooksTables, ExecutionsTables, DelegationsT
   account_default_baselines: AccountDefaultBaselinesTable;
   patch_group_baselines: PatchGroupBaselinesTable;
   node_patch_states: NodePatchStatesTable;
+  node_patch_cves: NodePatchCvesTable;
   node_compliance: NodeComplianceTable;
   compliance_history: ComplianceHistoryTable;
   compliance_daily: ComplianceDailyTable;

@@ -14,6 +14,9 @@
  * change changed nothing, and checks that no answer to a caller without organization role carries
  * data of the foreign account (its name, its members).
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allEndpoints } from '../../src/contracts/api.js';
@@ -23,6 +26,15 @@ import { expectErrorShape, Fixtures, KNOWN_PASSWORD, knownPasswordHash, ROLES, s
 import { baselineIn, DEBIAN_RULES } from '../baselines/helpers.js';
 import { inventory, pkg, update } from '../nodes/helpers.js';
 import { runbookIn, runbookYaml } from '../runbooks/helpers.js';
+import { osvRecord } from '../advisories/helpers.js';
+
+/** A stand-in agent bundle for GET /downloads/patchwarden-agent.mjs (the real one is built by test/server/downloads.test.ts). */
+const AGENT_BUNDLE_TEXT = 'export {}; // patchwarden agent (authorization test)\n';
+function agentBundleFile(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'pw-authz-')), 'agent.mjs');
+  writeFileSync(file, AGENT_BUNDLE_TEXT);
+  return file;
+}
 
 type Expect = 'allow' | 'redirect' | 401 | 403 | 404 | 409;
 /** Expected outcomes in the order of ROLES: anonymous, org-admin, org-auditor, admin, operator, viewer, no-role. */
@@ -104,6 +116,7 @@ const EXPECTED: Record<string, Partial<Record<Target, Row>>> = {
   revokeActivation: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
   // Nodes: viewers read; tags (they drive targeting) and deregistration need admin.
   listNodes: { '-': ANY_USER },
+  'listNodes#complianceStatus': { '-': ANY_USER },
   getNode: { own: READ_OWN, foreign: READ_FOREIGN },
   listNodePackages: { own: READ_OWN, foreign: READ_FOREIGN },
   listNodeUpdates: { own: READ_OWN, foreign: READ_FOREIGN },
@@ -113,6 +126,8 @@ const EXPECTED: Record<string, Partial<Record<Target, Row>>> = {
   // Commands: operators send and cancel, viewers read.
   sendCommand: { own: OPERATE_OWN, foreign: MANAGE_FOREIGN },
   listCommands: { '-': ANY_USER },
+  // A node's commands: like accountId, a node the caller cannot read narrows to nothing (an empty page).
+  'listCommands#nodeId': { own: ANY_USER, foreign: ANY_USER },
   getCommand: { own: READ_OWN, foreign: READ_FOREIGN },
   cancelCommand: { own: OPERATE_OWN, foreign: MANAGE_FOREIGN },
   // Resource groups are configuration (they choose what commands reach): admins change them, viewers read.
@@ -153,6 +168,8 @@ const EXPECTED: Record<string, Partial<Record<Target, Row>>> = {
   listCompliancePatches: { '-': ANY_USER },
   getCompliancePatchSummary: { '-': ANY_USER },
   getComplianceTrend: { '-': ANY_USER },
+  listComplianceCves: { '-': ANY_USER },
+  'listComplianceCves#accountId': { own: READ_OWN, foreign: READ_FOREIGN },
   exportCompliance: { '-': ANY_USER },
   getComplianceSettings: { '-': ANY_USER },
   putComplianceSettings: { '-': ORG_ADMIN_ONLY },
@@ -213,6 +230,9 @@ const EXPECTED: Record<string, Partial<Record<Target, Row>>> = {
   updatePolicy: { '-': ORG_ADMIN_ONLY },
   deletePolicy: { '-': ORG_ADMIN_ONLY },
   listPolicyRuns: { '-': ORG_READERS },
+  // Advisories are public data: every signed-in user reads them.
+  listAdvisories: { '-': ANY_USER },
+  getAdvisory: { '-': ANY_USER },
   // Outside the contracts.
   'GET /healthz': { '-': PUBLIC },
   'GET /readyz': { '-': PUBLIC },
@@ -221,7 +241,12 @@ const EXPECTED: Record<string, Partial<Record<Target, Row>>> = {
   'GET /api/docs': { '-': PUBLIC },
   'GET /api/docs/init.js': { '-': PUBLIC },
   'GET /api/docs/assets/*': { '-': PUBLIC },
-  'GET /': { '-': ['redirect', 'redirect', 'redirect', 'redirect', 'redirect', 'redirect', 'redirect'] },
+  // The agent bundle: a host being enrolled has no credentials yet.
+  'GET /downloads/patchwarden-agent.mjs': { '-': PUBLIC },
+  // The dashboard (issue 7): its page for / and every deep link asking for HTML, and its icon; sign-in happens in the page.
+  'GET /': { '-': PUBLIC },
+  'GET /*': { '-': PUBLIC },
+  'GET /favicon.svg': { '-': PUBLIC },
 };
 
 const CELLS = Object.values(EXPECTED).reduce((n, targets) => n + Object.keys(targets).length * ROLES.length, 0);
@@ -250,6 +275,8 @@ interface Call {
   body?: unknown;
   /** Use a session cookie instead of the bearer token. */
   session?: boolean;
+  /** Extra request headers (e.g. `accept: text/html` for the dashboard's deep links). */
+  headers?: Record<string, string>;
   /** Checks the state after the call: `allowed` is whether the call succeeded. */
   verify?: (res: LightMyRequestResponse, allowed: boolean) => Promise<void>;
 }
@@ -610,6 +637,21 @@ const CASES: Record<string, CaseFn> = {
       else expect(seen).toEqual([]);
     },
   }),
+  'listNodes#complianceStatus': async (s, _target, t) => {
+    await evaluated(s, t);
+    return {
+      method: 'GET',
+      url: '/api/v1/nodes?complianceStatus=NON_COMPLIANT&limit=500',
+      verify: async (res, allowed) => {
+        if (!allowed) return;
+        const seen = ids(res);
+        if (isOrgRole(s.role)) expect(seen).toEqual(expect.arrayContaining([s.ownNode.nodeId, s.foreignNode.nodeId]));
+        else if (isAccountRole(s.role)) expect(seen).toEqual([s.ownNode.nodeId]);
+        else expect(seen).toEqual([]);
+        for (const node of res.json().items as { compliance: { status: string } }[]) expect(node.compliance.status).toBe('NON_COMPLIANT');
+      },
+    };
+  },
   getNode: async (s, target) => ({
     method: 'GET',
     url: `/api/v1/nodes/${targetNode(s, target).nodeId}`,
@@ -680,6 +722,15 @@ const CASES: Record<string, CaseFn> = {
       }
       else if (isAccountRole(s.role)) expect(seen).toEqual([s.ownCommand.commandId]);
       else expect(seen).toEqual([]);
+    },
+  }),
+  'listCommands#nodeId': async (s, target) => ({
+    method: 'GET',
+    url: `/api/v1/commands?nodeId=${targetNode(s, target).nodeId}&limit=500`,
+    verify: async (res, allowed) => {
+      if (!allowed) return;
+      const readable = isOrgRole(s.role) || (isAccountRole(s.role) && target === 'own');
+      expect(ids(res)).toEqual(readable ? [targetCommand(s, target).commandId] : []);
     },
   }),
   getCommand: async (s, target) => ({
@@ -983,6 +1034,24 @@ const CASES: Record<string, CaseFn> = {
   getComplianceTrend: async (s, _target, t) => {
     await evaluated(s, t);
     return { method: 'GET', url: '/api/v1/compliance/trend?days=7' };
+  },
+  listComplianceCves: async (s, _target, t) => {
+    await evaluated(s, t);
+    return {
+      method: 'GET',
+      url: '/api/v1/compliance/cves?limit=500',
+      verify: async (res, allowed) => {
+        if (!allowed) return;
+        const cve = (res.json().items as { cve: string; nodes: number; accounts: number; packages: string[] }[]).find((i) => i.cve === 'CVE-2024-0001');
+        if (isOrgRole(s.role)) expect(cve?.accounts).toBeGreaterThanOrEqual(2);
+        else if (isAccountRole(s.role)) expect(cve).toMatchObject({ nodes: 1, accounts: 1, packages: [`pkg-${s.own.name.toLowerCase()}`] });
+        else expect(res.json().items).toEqual([]);
+      },
+    };
+  },
+  'listComplianceCves#accountId': async (s, target, t) => {
+    await evaluated(s, t);
+    return { method: 'GET', url: `/api/v1/compliance/cves?accountId=${targetAccount(s, target).id}` };
   },
   exportCompliance: async (s, _target, t) => {
     await evaluated(s, t);
@@ -1433,6 +1502,33 @@ const CASES: Record<string, CaseFn> = {
     const id = await (await import('../windows/helpers.js')).policyIn(t);
     return { method: 'GET', url: `/api/v1/policies/${id}/runs` };
   },
+  listAdvisories: async (_s, _target, t) => {
+    await t.db.store.advisories.upsertMany([{ record: osvRecord('GHSA-auth-matr-ix01', { aliases: ['CVE-2024-70001'] }), source: 'test' }]);
+    return {
+      method: 'GET',
+      url: '/api/v1/advisories?cve=CVE-2024-70001',
+      verify: async (res, allowed) => {
+        if (allowed) expect(ids(res)).toEqual(['GHSA-auth-matr-ix01']);
+      },
+    };
+  },
+  getAdvisory: async (_s, _target, t) => {
+    await t.db.store.advisories.upsertMany([{ record: osvRecord('GHSA-auth-matr-ix01', { aliases: ['CVE-2024-70001'] }), source: 'test' }]);
+    return {
+      method: 'GET',
+      url: '/api/v1/advisories/CVE-2024-70001',
+      verify: async (res, allowed) => {
+        if (allowed) expect(res.json().id).toBe('GHSA-auth-matr-ix01');
+      },
+    };
+  },
+  'GET /downloads/patchwarden-agent.mjs': async () => ({
+    method: 'GET',
+    url: '/downloads/patchwarden-agent.mjs',
+    verify: async (res, allowed) => {
+      if (allowed) expect(res.body).toBe(AGENT_BUNDLE_TEXT);
+    },
+  }),
   'GET /healthz': async () => ({ method: 'GET', url: '/healthz' }),
   'GET /readyz': async () => ({ method: 'GET', url: '/readyz' }),
   'GET /metrics': async () => ({
@@ -1447,6 +1543,15 @@ const CASES: Record<string, CaseFn> = {
   'GET /api/docs/init.js': async () => ({ method: 'GET', url: '/api/docs/init.js' }),
   'GET /api/docs/assets/*': async () => ({ method: 'GET', url: '/api/docs/assets/swagger-ui.css' }),
   'GET /': async () => ({ method: 'GET', url: '/' }),
+  'GET /*': async () => ({
+    method: 'GET',
+    url: '/nodes/nd_deep_link',
+    headers: { accept: 'text/html' },
+    verify: async (res, allowed) => {
+      if (allowed) expect(res.headers['content-type']).toMatch(/^text\/html/);
+    },
+  }),
+  'GET /favicon.svg': async () => ({ method: 'GET', url: '/favicon.svg' }),
 };
 
 function outcome(status: number): 'allow' | 'redirect' | number {
@@ -1461,7 +1566,7 @@ for (const dialect of testDialects()) {
     let fx: Fixtures;
 
     beforeAll(async () => {
-      t = await createTestApp(dialect);
+      t = await createTestApp(dialect, { config: { agentBundle: agentBundleFile() } });
       fx = new Fixtures(t);
       await knownPasswordHash();
     });
@@ -1530,7 +1635,7 @@ for (const dialect of testDialects()) {
               const session = await fx.session(s.caller.id);
               res = await t.app.inject({ method: call.method as 'GET', url: call.url, cookies: { pw_session: session.cookie }, headers: { 'x-csrf-token': session.csrfToken } });
             } else {
-              res = await t.as(s.caller?.token ?? null, call.method, call.url, call.body);
+              res = await t.as(s.caller?.token ?? null, call.method, call.url, call.body, call.headers);
             }
             const cell = `${key} as ${role} on ${target}`;
             const got = outcome(res.statusCode);

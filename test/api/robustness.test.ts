@@ -20,6 +20,7 @@ import { activation, enrolledNode, inventory, pkg, PLATFORM, update } from '../n
 import { generateCases, INJECTIONS, type MalformedCase } from './malformed.js';
 import { baselineIn, DEBIAN_RULES } from '../baselines/helpers.js';
 import { runbookWithVersions } from '../runbooks/helpers.js';
+import { osvRecord } from '../advisories/helpers.js';
 
 const BODY_LIMIT = 1024 * 1024;
 const MIN_MALFORMED = 1000;
@@ -55,8 +56,10 @@ for (const dialect of testDialects()) {
       const invocationId = String((await t.as(node.credential, 'GET', '/api/v1/agent/commands')).json().invocations[0].invocationId);
       const now = new Date().toISOString();
       const agentRoutes = new Set(t.router.registered.filter((ep) => ep.auth === 'node').map((ep) => ep.operationId));
+      // An imported advisory for GET /api/v1/advisories/{advisoryId} (valid-looking reads must answer 200).
+      await t.db.store.advisories.upsertMany([{ record: osvRecord('GHSA-robu-stne-ss01'), source: 'test' }]);
       cases = generateCases(t.router.registered, {
-        params: { baselineId: robustBaseline, operatingSystem: 'DEBIAN', patchGroup: 'web', accountId: account.id, userId: user.id, tokenId: token.id, nodeId: node.nodeId, activationId: act.id, commandId: String(sent.json().id), groupId, snapshotId, runbookId: await runbookWithVersions(t, account.id, 50) /* issue 6: runbooks (?version=42 must exist) */, ...(await (await import('../windows/helpers.js')).robustParams(t, account.id)) /* issue 6: windows, policies */, ...(await (await import('../delegations/helpers.js')).robustParams(t, account.id)) /* issue 6: delegations */, ...(await (await import('../executions/helpers.js')).robustParams(t, account.id, node.nodeId)) /* issue 6: executions */ },
+        params: { advisoryId: 'GHSA-robu-stne-ss01', baselineId: robustBaseline, operatingSystem: 'DEBIAN', patchGroup: 'web', accountId: account.id, userId: user.id, tokenId: token.id, nodeId: node.nodeId, activationId: act.id, commandId: String(sent.json().id), groupId, snapshotId, runbookId: await runbookWithVersions(t, account.id, 50) /* issue 6: runbooks (?version=42 must exist) */, ...(await (await import('../windows/helpers.js')).robustParams(t, account.id)) /* issue 6: windows, policies */, ...(await (await import('../delegations/helpers.js')).robustParams(t, account.id)) /* issue 6: delegations */, ...(await (await import('../executions/helpers.js')).robustParams(t, account.id, node.nodeId)) /* issue 6: executions */ },
         bodies: {
           createBaseline: { name: 'robust-created-baseline', description: 'robust', ...DEBIAN_RULES, globalFilters: [{ key: 'PRODUCT', values: ['*'] }], approvedPatches: ['openssl'], rejectedPatches: ['telnet*'] },
           updateBaseline: { description: 'robust', approvedPatches: ['curl'] },

@@ -1,5 +1,7 @@
 import type { OsvRecord } from '../../src/advisories/osv.schema.js';
+import { expect } from 'vitest';
 import type { InstalledPackage, Inventory, PendingUpdate } from '../../src/contracts/inventory.contract.js';
+import type { PatchStateRecord } from '../../src/domain/compliance/model.js';
 import type { TestApp } from '../helpers/app.js';
 import { inventory, pkg, update } from '../nodes/helpers.js';
 
@@ -101,4 +103,39 @@ export function parseCsv(text: string): string[][] {
     rows.push(row);
   }
   return rows;
+}
+
+/** A per-patch state as evaluation stores it (a missing-able security patch of CVE-2024-0001 unless `extra` says otherwise). */
+export function patchState(name: string, s: PatchStateRecord['state'], extra: Partial<PatchStateRecord> = {}): PatchStateRecord {
+  return {
+    name,
+    arch: 'amd64',
+    state: s,
+    installedVersion: '1.0-1',
+    candidateVersion: '1.0-2',
+    approvedVersion: '1.0-2',
+    approvedAt: '2026-01-01T00:00:00.000Z',
+    complianceLevel: 'HIGH',
+    severity: 'high',
+    classification: 'security',
+    security: true,
+    cves: ['CVE-2024-0001'],
+    advisoryIds: ['DSA-1-1'],
+    releaseDate: null,
+    failedAt: null,
+    failureMessage: null,
+    pendingRebootSince: null,
+    dueAt: '2026-01-15T00:00:00.000Z',
+    overdue: false,
+    reason: 'rule 1',
+    ...extra,
+  };
+}
+
+/** GET as `token` (default: the bootstrap admin), expecting 200; the JSON body. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- API bodies are read as JSON
+export async function getOk(t: TestApp, path: string, token = t.adminToken): Promise<any> {
+  const res = await t.as(token, 'GET', path);
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json();
 }

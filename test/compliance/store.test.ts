@@ -1,32 +1,9 @@
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '../helpers/databases.js';
 import { emptyCounts, type NodeComplianceRecord } from '../../src/store/index.js';
-import type { PatchStateRecord } from '../../src/domain/compliance/model.js';
-import { debianInventory, pkg } from './helpers.js';
+import { debianInventory, patchState, pkg } from './helpers.js';
 
-const state = (name: string, s: PatchStateRecord['state'], extra: Partial<PatchStateRecord> = {}): PatchStateRecord => ({
-  name,
-  arch: 'amd64',
-  state: s,
-  installedVersion: '1.0-1',
-  candidateVersion: '1.0-2',
-  approvedVersion: '1.0-2',
-  approvedAt: '2026-01-01T00:00:00.000Z',
-  complianceLevel: 'HIGH',
-  severity: 'high',
-  classification: 'security',
-  security: true,
-  cves: ['CVE-2024-0001'],
-  advisoryIds: ['DSA-1-1'],
-  releaseDate: null,
-  failedAt: null,
-  failureMessage: null,
-  pendingRebootSince: null,
-  dueAt: '2026-01-15T00:00:00.000Z',
-  overdue: false,
-  reason: 'rule 1',
-  ...extra,
-});
+const state = patchState;
 
 describeEachDatabase('compliance store', (db) => {
   let accountId: string;

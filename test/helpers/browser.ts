@@ -4,7 +4,6 @@
  * data dir, its local agent on a throw-away apt root) that serves the built dashboard.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { runServer, type ServerProcess } from '../../src/cli/commands/server.command.js';
 import { createLogger } from '../../src/server/app.js';

@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import { z } from 'zod';
 import { importAdvisories, type ImportFormat, type ImportProgress, type ImportReport } from '../../advisories/importers/index.js';
 import { AdvisoryIndex, type Finding, type PackageInstance } from '../../advisories/matcher.js';
+import { eventsInWords } from '../../advisories/describe.js';
 import type { OsvAffected } from '../../advisories/osv.schema.js';
 import { recordSeverity } from '../../advisories/severity.js';
 import { AppError, isAppError } from '../../domain/errors.js';
@@ -13,7 +14,7 @@ import { UsageError, type CliIo } from '../io.js';
 import { collect } from '../options.js';
 import { formatFields, formatJson, formatTable } from '../output.js';
 
-interface StoreOptions {
+export interface StoreOptions {
   config?: string;
   dataDir?: string;
   databaseUrl?: string;
@@ -32,7 +33,7 @@ async function openLocalStore(opts: StoreOptions, io: CliIo): Promise<Store> {
   return createStore(handle);
 }
 
-async function withStore<T>(opts: StoreOptions, io: CliIo, fn: (store: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(opts: StoreOptions, io: CliIo, fn: (store: Store) => Promise<T>): Promise<T> {
   const store = await openLocalStore(opts, io);
   try {
     return await fn(store);
@@ -41,7 +42,7 @@ async function withStore<T>(opts: StoreOptions, io: CliIo, fn: (store: Store) =>
   }
 }
 
-function withStoreOptions(cmd: Command): Command {
+export function withStoreOptions(cmd: Command): Command {
   return cmd
     .option('--data-dir <dir>', 'data directory of the server, holds the SQLite database (env PATCHWARDEN_DATA_DIR, default ./.patchwarden)')
     .option('--database-url <url>', 'PostgreSQL URL postgres://… instead of SQLite (env PATCHWARDEN_DATABASE_URL)')
@@ -309,18 +310,11 @@ Examples:
     );
 }
 
-function eventsText(events: readonly Record<string, unknown>[]): string {
-  const value = (v: string): string => (/^[^\s,;"]+$/.test(v) ? v : JSON.stringify(v));
-  return events
-    .map((event) => Object.entries(event).filter((entry): entry is [string, string] => typeof entry[1] === 'string').map(([k, v]) => `${k} ${value(v)}`).join(' '))
-    .join('; ');
-}
-
 function affectedLines(affected: readonly OsvAffected[]): string[] {
   const out: string[] = [];
   for (const a of affected) {
     out.push(`  ${a.package ? `${a.package.ecosystem} ${a.package.name}` : '(no package)'}`);
-    for (const range of a.ranges ?? []) out.push(`    ${range.type}${range.repo ? ` ${range.repo}` : ''}: ${eventsText(range.events)}`);
+    for (const range of a.ranges ?? []) out.push(`    ${range.type}${range.repo ? ` ${range.repo}` : ''}: ${eventsInWords(range.events)}`);
     const versions = a.versions ?? [];
     if (versions.length > 0) out.push(`    versions (${versions.length}): ${short(versions.join(', '), 200)}`);
   }

@@ -10,6 +10,7 @@ export function complianceRoutes(router: Router, s: Services): void {
   router.route(api.getNodeComplianceHistory, ({ ctx, params, query }) => s.compliance.history(ctx, params.nodeId, query));
   router.route(api.listCompliancePatches, ({ ctx, query }) => s.compliance.patches(ctx, query));
   router.route(api.getCompliancePatchSummary, ({ ctx, query }) => s.compliance.patchSummary(ctx, query));
+  router.route(api.listComplianceCves, ({ ctx, query }) => s.compliance.cves(ctx, query));
   router.route(api.getComplianceTrend, ({ ctx, query }) => s.compliance.trend(ctx, query));
   router.route(api.exportCompliance, async ({ ctx, query, reply }) => {
     const out = await s.compliance.exportReport(ctx, query);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 /** Where `npm run build` writes the dashboard: dist/web at the package root (from src/ or dist/ alike). */
 export const DEFAULT_WEB_ROOT = resolve(import.meta.dirname, '../../../dist/web');
@@ -49,7 +49,9 @@ export async function webRoutes(app: FastifyInstance, webRoot: string | undefine
       immutable: true,
       // The build writes .br and .gz next to each asset (web/vite.config.ts): sent when the browser accepts them.
       preCompressed: true,
-      setHeaders: (res) => res.setHeader('content-security-policy', WEB_CSP),
+      setHeaders: (res) => {
+        res.setHeader('content-security-policy', WEB_CSP);
+      },
     });
   }
   if (built && existsSync(join(root, 'favicon.svg'))) {
@@ -57,7 +59,7 @@ export async function webRoutes(app: FastifyInstance, webRoot: string | undefine
     app.get('/favicon.svg', async (_request, reply) => reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(icon));
   }
 
-  const sendIndex = (reply: import('fastify').FastifyReply) =>
+  const sendIndex = (reply: FastifyReply) =>
     reply.header('content-security-policy', WEB_CSP).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(index);
 
   app.get('/', async (_request, reply) => sendIndex(reply));

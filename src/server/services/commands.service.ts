@@ -270,9 +270,10 @@ export class CommandsService {
     await expireAndDispatch(this.deps, this.notifier);
   }
 
-  async list(ctx: RequestContext, query: PageRequest & { accountId?: string | undefined; document?: string | undefined }): Promise<Page<CommandSummary>> {
+  /** Filters narrow what the caller may read: a foreign accountId or nodeId gives an empty page, as an unknown one. */
+  async list(ctx: RequestContext, query: PageRequest & { accountId?: string | undefined; document?: string | undefined; nodeId?: string | undefined }): Promise<Page<CommandSummary>> {
     await this.expireOverdue();
-    const page = await this.deps.store.commands.list({ accounts: readableAccounts(principalOf(ctx)), accountId: query.accountId, document: query.document }, query);
+    const page = await this.deps.store.commands.list({ accounts: readableAccounts(principalOf(ctx)), accountId: query.accountId, document: query.document, nodeId: query.nodeId }, query);
     const counts = await this.deps.store.commands.counts(page.items.map((c) => c.id));
     return { ...page, items: page.items.map((c) => toSummary(c, counts.get(c.id) ?? {})) };
   }

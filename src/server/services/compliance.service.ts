@@ -6,6 +6,7 @@ import type {
   ComplianceSettings,
   ComplianceSummary,
   ComplianceSummaryGroup,
+  CveExposure,
   NodeCompliance,
   NodeComplianceDetail,
   PatchComplianceState,
@@ -338,6 +339,11 @@ export class ComplianceService {
 
   async patchSummary(ctx: RequestContext, query: PageRequest & PatchReportQuery): Promise<Page<PatchSummaryItem>> {
     return this.deps.store.compliance.patchSummary(this.patchFilter(ctx, query), query);
+  }
+
+  /** CVEs by exposure (the widest first by default) over the caller's accounts; `policyId` as in the summary. */
+  async cves(ctx: RequestContext, query: PageRequest & { accountId?: string | undefined; policyId?: string | undefined; q?: string | undefined }): Promise<Page<CveExposure>> {
+    return this.deps.store.compliance.cveExposure({ ...this.scope(ctx, query.accountId), ...(await this.policyNodes(query.policyId)), q: query.q }, query);
   }
 
   async trend(ctx: RequestContext, query: { accountId?: string | undefined; days: number }): Promise<{ days: number; points: { day: string; compliant: number; nonCompliant: number; unknown: number; overdueNodes: number }[] }> {

@@ -1,4 +1,5 @@
 import { AccountsService } from './accounts.service.js';
+import { AdvisoriesService } from './advisories.service.js';
 import { ActivationsService } from './activations.service.js';
 import { AgentService } from './agent.service.js';
 import { BaselinesService } from './baselines.service.js';
@@ -38,6 +39,7 @@ export interface Services {
   delegations: DelegationsService;
   windows: WindowsService;
   policies: PoliciesService;
+  advisories: AdvisoriesService;
   /** Wakes long-polls of this process; closed when the server stops. */
   notifier: InvocationNotifier;
 }
@@ -65,5 +67,6 @@ export function createServices(deps: ServiceDeps): Services {
     delegations: new DelegationsService(deps),
     windows: new WindowsService(deps),
     policies: new PoliciesService(deps),
+    advisories: new AdvisoriesService(deps),
   };
 }

@@ -1,5 +1,5 @@
 import type { Activation, NodeDetail, NodeSummary, PingStatus } from '../../contracts/api.js';
-import type { ActivationRecord, NodeRecord } from '../../store/index.js';
+import type { ActivationRecord, NodeComplianceBrief, NodeRecord } from '../../store/index.js';
 
 /** Online when seen within 3 heartbeat intervals, ConnectionLost otherwise, Inactive once deregistered. */
 export function pingStatusOf(node: Pick<NodeRecord, 'lastSeenAt' | 'deregisteredAt'>, now: Date, heartbeatSeconds: number): PingStatus {
@@ -13,7 +13,8 @@ export function onlineSince(now: Date, heartbeatSeconds: number): string {
   return new Date(now.getTime() - 3 * heartbeatSeconds * 1000).toISOString();
 }
 
-export function toNodeSummary(n: NodeRecord, now: Date, heartbeatSeconds: number): NodeSummary {
+/** `compliance`: the node's current compliance (null: never evaluated). */
+export function toNodeSummary(n: NodeRecord, now: Date, heartbeatSeconds: number, compliance: NodeComplianceBrief | null): NodeSummary {
   return {
     id: n.id,
     accountId: n.accountId,
@@ -32,12 +33,13 @@ export function toNodeSummary(n: NodeRecord, now: Date, heartbeatSeconds: number
     packageCount: n.packageCount,
     updateCount: n.updateCount,
     securityUpdateCount: n.securityUpdateCount,
+    compliance,
   };
 }
 
-export function toNodeDetail(n: NodeRecord, now: Date, heartbeatSeconds: number): NodeDetail {
+export function toNodeDetail(n: NodeRecord, now: Date, heartbeatSeconds: number, compliance: NodeComplianceBrief | null): NodeDetail {
   return {
-    ...toNodeSummary(n, now, heartbeatSeconds),
+    ...toNodeSummary(n, now, heartbeatSeconds, compliance),
     activationId: n.activationId,
     prettyName: n.platform.prettyName,
     packageManager: n.platform.packageManager,
@@ -49,6 +51,12 @@ export function toNodeDetail(n: NodeRecord, now: Date, heartbeatSeconds: number)
     collectedAt: n.collectedAt,
     reboot: n.reboot,
   };
+}
+
+/** The node list's view of a stored compliance record. */
+export function complianceBrief(c: { status: NodeComplianceBrief['status']; complianceLevel: string | null; severity: string | null; counts: { MISSING: number; FAILED: number }; overdue: number; evaluatedAt: string } | undefined): NodeComplianceBrief | null {
+  if (c === undefined) return null;
+  return { status: c.status, complianceLevel: c.complianceLevel, severity: c.severity, missing: c.counts.MISSING + c.counts.FAILED, overdue: c.overdue, evaluatedAt: c.evaluatedAt };
 }
 
 export function toActivation(a: ActivationRecord, now: Date): Activation {

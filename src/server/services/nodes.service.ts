@@ -6,7 +6,7 @@ import type { AccountAction } from '../../domain/access.js';
 import type { NodeRecord, Page, PageRequest } from '../../store/index.js';
 import { auditEntry, principalOf, requireObjectAccess, type RequestContext, type ServiceDeps } from './context.js';
 import type { InvocationNotifier } from './invocation-notifier.js';
-import { onlineSince, toNodeDetail, toNodeSummary } from './node-views.js';
+import { complianceBrief, onlineSince, toNodeDetail, toNodeSummary } from './node-views.js';
 
 export interface NodeListQuery extends PageRequest {
   accountId?: string | undefined;
@@ -14,6 +14,7 @@ export interface NodeListQuery extends PageRequest {
   tag?: string | string[] | undefined;
   osId?: string | undefined;
   pingStatus?: PingStatus | undefined;
+  complianceStatus?: 'COMPLIANT' | 'NON_COMPLIANT' | 'UNKNOWN' | undefined;
 }
 
 /** `key=value` filters; the same key twice cannot both match, which the AND expresses truthfully. */
@@ -56,15 +57,17 @@ export class NodesService {
         tags: parseTagFilters(query.tag),
         osId: query.osId,
         pingStatus: query.pingStatus,
+        complianceStatus: query.complianceStatus,
         onlineSince: onlineSince(now, this.heartbeat),
       },
       query,
     );
-    return { ...page, items: page.items.map((n) => toNodeSummary(n, now, this.heartbeat)) };
+    return { ...page, items: page.items.map((n) => toNodeSummary(n, now, this.heartbeat, n.compliance)) };
   }
 
   async get(ctx: RequestContext, nodeId: string): Promise<NodeDetail> {
-    return toNodeDetail(await this.node(ctx, nodeId, 'read'), this.deps.clock(), this.heartbeat);
+    const node = await this.node(ctx, nodeId, 'read');
+    return toNodeDetail(node, this.deps.clock(), this.heartbeat, complianceBrief(await this.deps.store.compliance.getNode(nodeId)));
   }
 
   async packages(ctx: RequestContext, nodeId: string, query: PageRequest & { q?: string | undefined }): Promise<Page<InstalledPackage>> {

@@ -8,9 +8,10 @@ import { runbooksMigration } from './0007-runbooks.js';
 import { executionsMigration } from './0008-executions.js';
 import { delegationsMigration } from './0009-delegations.js';
 import { windowsMigration } from './0010-windows.js';
+import { patchCvesMigration } from './0011-patch-cves.js';
 import type { Migration } from './migration.js';
 
 export type { Dialect, Migration } from './migration.js';
 
 /** Every migration, in order. */
-export const migrations: readonly Migration[] = [foundation, advisories, nodes, baselines, targets, compliance, runbooksMigration, executionsMigration, delegationsMigration, windowsMigration];
+export const migrations: readonly Migration[] = [foundation, advisories, nodes, baselines, targets, compliance, runbooksMigration, executionsMigration, delegationsMigration, windowsMigration, patchCvesMigration];
