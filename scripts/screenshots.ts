@@ -93,6 +93,7 @@ try {
 
     // The local node: this machine, scanned through the real apt by the server's local agent.
     let local: { id: string; accountId: string } | undefined;
+    let scanId: string | undefined;
     for (let i = 0; i < 120 && local === undefined; i++) {
       const nodes = await api<{ items: { id: string; accountId: string }[] }>(url, token, 'GET', '/api/v1/nodes?tag=patchwarden:local=true', undefined);
       local = nodes.items[0];
@@ -101,6 +102,7 @@ try {
     if (local !== undefined) {
       const command = await api<{ id: string }>(url, token, 'POST', `/api/v1/accounts/${local.accountId}/commands`, { document: 'Scan', targets: { nodeIds: [local.id] } });
       log(`scan of the local node: ${command.id}`);
+      scanId = command.id;
     }
 
     const context = await browser.newContext({ baseURL: url, viewport: { width: 1440, height: 900 }, locale: 'en-US', timezoneId: 'UTC' });
@@ -112,11 +114,19 @@ try {
     await page.locator('[data-testid=overview][aria-busy=false]').waitFor({ timeout: 30_000 });
     await shot(page, 'dashboard-overview', '/', (p) => p.locator('[data-testid=overview][aria-busy=false]').waitFor());
     await shot(page, 'dashboard-nodes', '/nodes?complianceStatus=NON_COMPLIANT', (p) => p.locator('table tbody tr').first().waitFor());
-    await shot(page, 'dashboard-node', '/nodes/node_bench_000001', (p) => p.getByRole('heading', { level: 1 }).waitFor());
+    await shot(page, 'dashboard-node', '/nodes/node_bench_000000', (p) => p.getByRole('heading', { level: 1 }).waitFor());
     await shot(page, 'dashboard-patches', '/patches', (p) => p.locator('table tbody tr').first().waitFor());
     await shot(page, 'dashboard-baselines', '/baselines', (p) => p.locator('table tbody tr').first().waitFor());
     await shot(page, 'dashboard-operations', '/operations/new', (p) => p.getByRole('heading', { level: 1 }).waitFor());
-    await shot(page, 'dashboard-commands', '/commands', (p) => p.locator('table tbody tr').first().waitFor());
+    if (scanId !== undefined) {
+      // The real scan of this machine through apt takes a little while.
+      for (let i = 0; i < 180; i++) {
+        const c = await api<{ status: string }>(url, token, 'GET', `/api/v1/commands/${scanId}`, undefined);
+        if (!['Pending', 'InProgress'].includes(c.status)) break;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      await shot(page, 'dashboard-command', `/commands/${scanId}`, (p) => p.getByRole('heading', { level: 1 }).waitFor());
+    }
     await shot(page, 'dashboard-activations', '/admin/activations', (p) => p.getByRole('heading', { level: 1 }).waitFor());
     await context.close();
   } finally {
