@@ -304,3 +304,48 @@ export function AccountSelect(props: {
 export function NodeLink(props: { id: string; name: string }) {
   return <Link to={`/nodes/${encodeURIComponent(props.id)}`}>{props.name}</Link>;
 }
+
+/**
+ * A server-paged list: the error (with retry), loading, the table over the current page, and the
+ * pager. `state` is the `useApi` state of a list endpoint (`{ items, total }`).
+ */
+export function PagedTable<T>(props: {
+  state: { data: { items: T[]; total: number } | undefined; error: unknown; reload: () => void };
+  errorTitle: string;
+  columns: Column<T>[];
+  rowKey: (row: T) => string;
+  caption?: string;
+  testId?: string;
+  sort?: string;
+  onSort?: (sort: string) => void;
+  empty?: ReactNode;
+  limit: number;
+  offset: number;
+  onPage: (offset: number) => void;
+}) {
+  const { state } = props;
+  return (
+    <>
+      <ErrorBox error={state.error} onRetry={state.reload} title={props.errorTitle} />
+      {state.data === undefined ? (
+        state.error === undefined ? (
+          <Loading />
+        ) : null
+      ) : (
+        <>
+          <DataTable
+            columns={props.columns}
+            rows={state.data.items}
+            rowKey={props.rowKey}
+            {...(props.caption === undefined ? {} : { caption: props.caption })}
+            {...(props.testId === undefined ? {} : { testId: props.testId })}
+            {...(props.sort === undefined ? {} : { sort: props.sort })}
+            {...(props.onSort === undefined ? {} : { onSort: props.onSort })}
+            {...(props.empty === undefined ? {} : { empty: props.empty })}
+          />
+          <Pager total={state.data.total} limit={props.limit} offset={props.offset} onChange={props.onPage} />
+        </>
+      )}
+    </>
+  );
+}

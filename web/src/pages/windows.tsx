@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, pathOf, type Body, type Res } from '../api/client';
 import { ConfirmButton, intOrUndefined, isoToLocal, localToIso, problemAt, useAction } from '../components/admin-ui';
-import { AccountSelect, Badge, Button, Card, DataTable, EmptyState, ErrorBox, Field, Loading, Notice, Page, Pager, Time, type Column } from '../components/ui';
+import { AccountSelect, Badge, Button, Card, type Column, DataTable, EmptyState, ErrorBox, Field, Loading, Notice, Page, PagedTable, Pager, Time } from '../components/ui';
 import { useApi, useQueryState, useTitle } from '../hooks';
 import { useSession } from '../session';
 
@@ -137,28 +137,24 @@ export function WindowsPage() {
             {(id) => <AccountSelect id={id} accounts={session.accounts} value={accountId} allLabel="All accounts" onChange={(v) => setQuery({ accountId: v, offset: undefined })} />}
           </Field>
         </div>
-        <ErrorBox error={list.error} onRetry={list.reload} title="The maintenance windows could not be loaded" />
-        {list.data === undefined ? (
-          list.error === undefined ? <Loading /> : null
-        ) : (
-          <>
-            <DataTable
-              caption="Maintenance windows"
-              testId="windows-table"
-              columns={columns}
-              rows={list.data.items}
-              rowKey={(w) => w.id}
-              sort={sort}
-              onSort={(s) => setQuery({ sort: s, offset: undefined })}
-              empty={
-                canCreate
-                  ? 'No maintenance windows yet. Create one with “New window” to scan or patch on a schedule.'
-                  : 'No maintenance windows in your accounts. An account admin can create one.'
-              }
-            />
-            <Pager total={list.data.total} limit={LIMIT} offset={offset} onChange={(o) => setQuery({ offset: o })} />
-          </>
-        )}
+        <PagedTable
+          state={list}
+          errorTitle="The maintenance windows could not be loaded"
+          caption="Maintenance windows"
+          testId="windows-table"
+          columns={columns}
+          rowKey={(w) => w.id}
+          sort={sort}
+          onSort={(s) => setQuery({ sort: s, offset: undefined })}
+          empty={
+          canCreate
+          ? 'No maintenance windows yet. Create one with “New window” to scan or patch on a schedule.'
+          : 'No maintenance windows in your accounts. An account admin can create one.'
+          }
+          limit={LIMIT}
+          offset={offset}
+          onPage={(o) => setQuery({ offset: o })}
+        />
       </Card>
     </Page>
   );

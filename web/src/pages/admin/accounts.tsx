@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, pathOf, type Res } from '../../api/client';
 import { ACCOUNT_ROLES, ConfirmButton, problemAt, ROLE_WORDS, useAction, type AccountRoleName } from '../../components/admin-ui';
-import { Badge, Button, Card, DataTable, ErrorBox, Field, Loading, Notice, Page, Pager, Time, type Column } from '../../components/ui';
+import { Badge, Button, Card, type Column, ErrorBox, Field, Notice, Page, PagedTable, Time } from '../../components/ui';
 import { useApi, useQueryState, useTitle } from '../../hooks';
 import { useSession } from '../../session';
 
@@ -123,24 +123,20 @@ export function AccountsPage() {
             {(id) => <input id={id} type="search" value={q} placeholder="name or description" onChange={(e) => setQuery({ q: e.target.value, offset: undefined })} />}
           </Field>
         </div>
-        <ErrorBox error={list.error} onRetry={list.reload} title="The accounts could not be loaded" />
-        {list.data === undefined ? (
-          list.error === undefined ? <Loading /> : null
-        ) : (
-          <>
-            <DataTable
-              caption="Accounts"
-              testId="accounts-table"
-              columns={columns}
-              rows={list.data.items}
-              rowKey={(a) => a.id}
-              sort={sort}
-              onSort={(s) => setQuery({ sort: s, offset: undefined })}
-              empty={q === '' ? 'You belong to no account yet. An org-admin can add you to one.' : `No account matches "${q}".`}
-            />
-            <Pager total={list.data.total} limit={LIMIT} offset={offset} onChange={(o) => setQuery({ offset: o })} />
-          </>
-        )}
+        <PagedTable
+          state={list}
+          errorTitle="The accounts could not be loaded"
+          caption="Accounts"
+          testId="accounts-table"
+          columns={columns}
+          rowKey={(a) => a.id}
+          sort={sort}
+          onSort={(s) => setQuery({ sort: s, offset: undefined })}
+          empty={q === '' ? 'You belong to no account yet. An org-admin can add you to one.' : `No account matches "${q}".`}
+          limit={LIMIT}
+          offset={offset}
+          onPage={(o) => setQuery({ offset: o })}
+        />
       </Card>
       {selectedAccount === undefined ? null : <Members key={selectedAccount.id} account={selectedAccount} />}
     </Page>
@@ -287,27 +283,23 @@ function Members(props: { account: { id: string; name: string } }) {
       {done === null ? null : <Notice kind="success">{done}</Notice>}
       <ErrorBox error={change.error} title="The membership was not changed" />
       {manage ? <AddMember account={props.account} onAdded={(m) => void setRole(m.id, m.username, m.role)} busy={change.busy} /> : null}
-      <ErrorBox error={members.error} onRetry={members.reload} title="The members could not be loaded" />
-      {members.data === undefined ? (
-        members.error === undefined ? <Loading /> : null
-      ) : (
-        <>
-          <DataTable
-            caption={`Members of ${props.account.name}`}
-            testId="members-table"
-            columns={columns}
-            rows={members.data.items}
-            rowKey={(m) => m.userId}
-            sort={sort}
-            onSort={(s) => {
-              setSort(s);
-              setOffset(0);
-            }}
-            empty={manage ? 'Nobody has a role here yet: add a member above.' : 'Nobody has a role in this account.'}
-          />
-          <Pager total={members.data.total} limit={LIMIT} offset={offset} onChange={setOffset} />
-        </>
-      )}
+      <PagedTable
+        state={members}
+        errorTitle="The members could not be loaded"
+        caption={`Members of ${props.account.name}`}
+        testId="members-table"
+        columns={columns}
+        rowKey={(m) => m.userId}
+        sort={sort}
+        onSort={(s) => {
+        setSort(s);
+        setOffset(0);
+        }}
+        empty={manage ? 'Nobody has a role here yet: add a member above.' : 'Nobody has a role in this account.'}
+        limit={LIMIT}
+        offset={offset}
+        onPage={setOffset}
+      />
     </Card>
   );
 }

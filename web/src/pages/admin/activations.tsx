@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import { api, pathOf, type Res } from '../../api/client';
 import { ConfirmButton, intOrUndefined, parseTags, problemAt, tagsText, useAction } from '../../components/admin-ui';
-import { AccountSelect, Badge, Button, Card, CopyBlock, DataTable, EmptyState, ErrorBox, Field, Loading, Notice, Page, Pager, Time, type Column } from '../../components/ui';
+import { AccountSelect, Badge, Button, Card, type Column, CopyBlock, EmptyState, ErrorBox, Field, Notice, Page, PagedTable, Time } from '../../components/ui';
 import { enrollCommand, SERVICE_COMMAND } from '../../components/enroll';
 import { useApi, useQueryState, useTitle } from '../../hooks';
 import { useSession } from '../../session';
@@ -125,24 +125,20 @@ export function ActivationsPage() {
         />
       ) : null}
       <Card title={account === undefined ? 'Activations' : `Activations of ${account.name}`}>
-        <ErrorBox error={list.error} onRetry={list.reload} title="The activations could not be loaded" />
-        {list.data === undefined ? (
-          list.error === undefined ? <Loading /> : null
-        ) : (
-          <>
-            <DataTable
-              caption="Activations"
-              testId="activations-table"
-              columns={columns}
-              rows={list.data.items}
-              rowKey={(a) => a.id}
-              sort={sort}
-              onSort={(s) => setQuery({ sort: s, offset: undefined })}
-              empty={manage ? 'No activations yet. Create one with “New activation” and run the command it shows on each host.' : 'No activations in this account.'}
-            />
-            <Pager total={list.data.total} limit={LIMIT} offset={offset} onChange={(o) => setQuery({ offset: o })} />
-          </>
-        )}
+        <PagedTable
+          state={list}
+          errorTitle="The activations could not be loaded"
+          caption="Activations"
+          testId="activations-table"
+          columns={columns}
+          rowKey={(a) => a.id}
+          sort={sort}
+          onSort={(s) => setQuery({ sort: s, offset: undefined })}
+          empty={manage ? 'No activations yet. Create one with “New activation” and run the command it shows on each host.' : 'No activations in this account.'}
+          limit={LIMIT}
+          offset={offset}
+          onPage={(o) => setQuery({ offset: o })}
+        />
       </Card>
     </Page>
   );

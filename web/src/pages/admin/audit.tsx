@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { pathOf, type Res } from '../../api/client';
 import { isoToLocal, localToIso } from '../../components/admin-ui';
-import { AccountSelect, Badge, Button, Card, DataTable, EmptyState, ErrorBox, Field, Loading, Page, Pager, Time, type Column } from '../../components/ui';
+import { AccountSelect, Badge, Button, Card, type Column, EmptyState, Field, Page, PagedTable, Time } from '../../components/ui';
 import { useApi, useQueryState, useTitle } from '../../hooks';
 import { useSession } from '../../session';
 
@@ -194,24 +194,20 @@ export function AuditPage() {
             </Button>
           ) : null}
         </div>
-        <ErrorBox error={entries.error} onRetry={entries.reload} title="The audit log could not be loaded" />
-        {entries.data === undefined ? (
-          entries.error === undefined ? <Loading /> : null
-        ) : (
-          <>
-            <DataTable
-              caption="Audit log entries"
-              testId="audit-table"
-              columns={columns}
-              rows={entries.data.items}
-              rowKey={(e) => String(e.id)}
-              sort={sort}
-              onSort={(s) => setQuery({ sort: s, offset: undefined })}
-              empty={anyFilter ? 'No entry matches these filters.' : 'The audit log is empty.'}
-            />
-            <Pager total={entries.data.total} limit={LIMIT} offset={offset} onChange={(o) => setQuery({ offset: o })} />
-          </>
-        )}
+        <PagedTable
+          state={entries}
+          errorTitle="The audit log could not be loaded"
+          caption="Audit log entries"
+          testId="audit-table"
+          columns={columns}
+          rowKey={(e) => String(e.id)}
+          sort={sort}
+          onSort={(s) => setQuery({ sort: s, offset: undefined })}
+          empty={anyFilter ? 'No entry matches these filters.' : 'The audit log is empty.'}
+          limit={LIMIT}
+          offset={offset}
+          onPage={(o) => setQuery({ offset: o })}
+        />
       </Card>
     </Page>
   );

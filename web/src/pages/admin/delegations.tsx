@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, pathOf, type Res } from '../../api/client';
 import { ConfirmButton, localToIso, problemAt, useAction } from '../../components/admin-ui';
-import { AccountSelect, Badge, Button, Card, DataTable, ErrorBox, Field, Loading, Notice, Page, Pager, Time, type Column } from '../../components/ui';
+import { AccountSelect, Badge, Button, Card, type Column, ErrorBox, Field, Notice, Page, PagedTable, Time } from '../../components/ui';
 import { useApi, useQueryState, useTitle } from '../../hooks';
 import { useSession } from '../../session';
 
@@ -133,28 +133,24 @@ export function DelegationsPage() {
             )}
           </Field>
         </div>
-        <ErrorBox error={delegations.error} onRetry={delegations.reload} title="The delegations could not be loaded" />
-        {delegations.data === undefined ? (
-          delegations.error === undefined ? <Loading /> : null
-        ) : (
-          <>
-            <DataTable
-              caption="Delegations"
-              testId="delegations-table"
-              columns={columns}
-              rows={delegations.data.items}
-              rowKey={(d) => d.id}
-              sort={sort}
-              onSort={(s) => setQuery({ sort: s, offset: undefined })}
-              empty={
-                grantable.length > 0
-                  ? 'No delegations. Without one, executions of the management account cannot act in other accounts: grant one with “Grant delegation”.'
-                  : 'No delegations. An admin of an account can grant one.'
-              }
-            />
-            <Pager total={delegations.data.total} limit={LIMIT} offset={offset} onChange={(o) => setQuery({ offset: o })} />
-          </>
-        )}
+        <PagedTable
+          state={delegations}
+          errorTitle="The delegations could not be loaded"
+          caption="Delegations"
+          testId="delegations-table"
+          columns={columns}
+          rowKey={(d) => d.id}
+          sort={sort}
+          onSort={(s) => setQuery({ sort: s, offset: undefined })}
+          empty={
+          grantable.length > 0
+          ? 'No delegations. Without one, executions of the management account cannot act in other accounts: grant one with “Grant delegation”.'
+          : 'No delegations. An admin of an account can grant one.'
+          }
+          limit={LIMIT}
+          offset={offset}
+          onPage={(o) => setQuery({ offset: o })}
+        />
       </Card>
     </Page>
   );

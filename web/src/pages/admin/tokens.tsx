@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, pathOf, type Res } from '../../api/client';
 import { ConfirmButton, intOrUndefined, problemAt, useAction } from '../../components/admin-ui';
-import { Badge, Button, Card, CopyBlock, DataTable, ErrorBox, Field, Loading, Notice, Page, Pager, Time, type Column } from '../../components/ui';
+import { Badge, Button, Card, type Column, CopyBlock, ErrorBox, Field, Notice, Page, PagedTable, Time } from '../../components/ui';
 import { useApi, useQueryState, useTitle } from '../../hooks';
 import { useSession } from '../../session';
 
@@ -127,24 +127,20 @@ export function TokensPage() {
             </label>
           ) : null}
         </div>
-        <ErrorBox error={list.error} onRetry={list.reload} title="The tokens could not be loaded" />
-        {list.data === undefined ? (
-          list.error === undefined ? <Loading /> : null
-        ) : (
-          <>
-            <DataTable
-              caption="API tokens"
-              testId="tokens-table"
-              columns={columns}
-              rows={list.data.items}
-              rowKey={(t) => t.id}
-              sort={sort}
-              onSort={(s) => setQuery({ sort: s, offset: undefined })}
-              empty={q === '' && state === '' ? 'No tokens yet. Create one for the CLI or a script with “New token”.' : 'No token matches these filters.'}
-            />
-            <Pager total={list.data.total} limit={LIMIT} offset={offset} onChange={(o) => setQuery({ offset: o })} />
-          </>
-        )}
+        <PagedTable
+          state={list}
+          errorTitle="The tokens could not be loaded"
+          caption="API tokens"
+          testId="tokens-table"
+          columns={columns}
+          rowKey={(t) => t.id}
+          sort={sort}
+          onSort={(s) => setQuery({ sort: s, offset: undefined })}
+          empty={q === '' && state === '' ? 'No tokens yet. Create one for the CLI or a script with “New token”.' : 'No token matches these filters.'}
+          limit={LIMIT}
+          offset={offset}
+          onPage={(o) => setQuery({ offset: o })}
+        />
       </Card>
     </Page>
   );

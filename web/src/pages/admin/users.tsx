@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, pathOf, type Res } from '../../api/client';
 import { ACCOUNT_ROLES, ConfirmButton, ORG_ROLES, problemAt, ROLE_WORDS, useAction, type AccountRoleName } from '../../components/admin-ui';
-import { AccountSelect, Badge, Button, Card, DataTable, EmptyState, ErrorBox, Field, Loading, Notice, Page, Pager, Time, type Column } from '../../components/ui';
+import { AccountSelect, Badge, Button, Card, type Column, EmptyState, ErrorBox, Field, Loading, Notice, Page, PagedTable, Time } from '../../components/ui';
 import { useApi, useQueryState, useTitle } from '../../hooks';
 import { useSession } from '../../session';
 
@@ -149,24 +149,20 @@ export function UsersPage() {
             )}
           </Field>
         </div>
-        <ErrorBox error={list.error} onRetry={list.reload} title="The users could not be loaded" />
-        {list.data === undefined ? (
-          list.error === undefined ? <Loading /> : null
-        ) : (
-          <>
-            <DataTable
-              caption="Users"
-              testId="users-table"
-              columns={columns}
-              rows={list.data.items}
-              rowKey={(u) => u.id}
-              sort={sort}
-              onSort={(s) => setQuery({ sort: s, offset: undefined })}
-              empty="No user matches these filters."
-            />
-            <Pager total={list.data.total} limit={LIMIT} offset={offset} onChange={(o) => setQuery({ offset: o })} />
-          </>
-        )}
+        <PagedTable
+          state={list}
+          errorTitle="The users could not be loaded"
+          caption="Users"
+          testId="users-table"
+          columns={columns}
+          rowKey={(u) => u.id}
+          sort={sort}
+          onSort={(s) => setQuery({ sort: s, offset: undefined })}
+          empty="No user matches these filters."
+          limit={LIMIT}
+          offset={offset}
+          onPage={(o) => setQuery({ offset: o })}
+        />
       </Card>
     </Page>
   );
