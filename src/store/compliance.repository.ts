@@ -367,6 +367,27 @@ function severityRankOf(column: string): RawBuilder<number> {
   return sql<number>`max(case ${sql.ref(column)} when 'critical' then 5 when 'high' then 4 when 'medium' then 3 when 'low' then 2 when 'none' then 1 else 0 end)`;
 }
 
+function levelRankOf(column: string): RawBuilder<number> {
+  return sql<number>`max(case ${sql.ref(column)} when 'CRITICAL' then 5 when 'HIGH' then 4 when 'MEDIUM' then 3 when 'LOW' then 2 when 'INFORMATIONAL' then 1 else 0 end)`;
+}
+
+/** A patch summary row from the aggregate's columns and the CVEs per name. */
+function summaryRow(r: Record<string, unknown>, cves: ReadonlyMap<string, ReadonlySet<string>>): PatchSummaryRow {
+  const byState = emptyCounts();
+  for (const s of PATCH_STATES) byState[s] = Number(r[`state_${s}`] ?? 0);
+  const name = String(r['name']);
+  return {
+    name,
+    nodes: Number(r['nodes']),
+    byState,
+    highestSeverity: SEVERITY_BY_RANK[Number(r['severity_rank'] ?? 0)] ?? 'unknown',
+    highestComplianceLevel: LEVELS[Number(r['level_rank'] ?? 0)] ?? 'UNSPECIFIED',
+    cves: [...(cves.get(name) ?? [])].sort(),
+    overdue: Number(r['overdue'] ?? 0),
+    nextDueAt: (r['next_due_at'] as string | null) ?? null,
+  };
+}
+
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -492,6 +513,22 @@ const STATE_COLUMN_TYPES: Record<keyof NodePatchStatesTable, 'text' | 'integer'>
 /** `sum(case when <cond> then 1 else 0 end)` as a number on both databases. */
 function countWhen(cond: Expression<SqlBool>) {
   return sql<number>`sum(case when ${cond} then 1 else 0 end)`;
+}
+
+/**
+ * Marks accounts' patch_name_summary rows as needing a recompute (ComplianceRepository.refreshPatchSummary).
+ * Call it in the transaction of the change. Accounts are upserted in id order (PostgreSQL row locks
+ * always taken in the same order); every mark bumps `version`, so a refresh running meanwhile keeps it.
+ */
+export async function markPatchSummaryDirty(db: Kysely<Database>, accountIds: Iterable<string>, now: string): Promise<void> {
+  const ids = [...new Set(accountIds)].sort();
+  for (const part of chunks(ids, CHUNK)) {
+    await db
+      .insertInto('patch_summary_dirty')
+      .values(part.map((id) => ({ account_id: id, marked_at: now, version: 1 })))
+      .onConflict((oc) => oc.column('account_id').doUpdateSet({ marked_at: sql.ref('excluded.marked_at'), version: sql`${sql.ref('patch_summary_dirty.version')} + 1` }))
+      .execute();
+  }
 }
 
 /**
@@ -731,8 +768,10 @@ export class ComplianceRepository {
     previous?: ReadonlyMap<string, readonly StoredPatchState[]>,
   ): Promise<void> {
     if (previous === undefined) {
+      const touched = new Set<string>();
       for (const part of chunks(entries.map((e) => e.nodeId), CHUNK)) {
-        await this.db.deleteFrom('node_patch_states').where('node_id', 'in', part).execute();
+        const deleted = await this.db.deleteFrom('node_patch_states').where('node_id', 'in', part).returning('account_id').execute();
+        for (const r of deleted) touched.add(r.account_id);
         await this.db.deleteFrom('node_patch_cves').where('node_id', 'in', part).execute();
       }
       const rows: NodePatchStatesTable[] = [];
@@ -744,8 +783,10 @@ export class ComplianceRepository {
           cves.push(...cveRows(e.nodeId, e.accountId, st));
         }
       }
+      for (const r of rows) touched.add(r.account_id);
       await this.upsertStates(rows);
       await this.insertCves(cves);
+      await markPatchSummaryDirty(this.db, touched, now);
       return;
     }
     const upserts: NodePatchStatesTable[] = [];
@@ -753,6 +794,8 @@ export class ComplianceRepository {
     // node_patch_cves follows the states: rows of changed or removed exposed states go, the new ones come.
     const cveDeletes: [string, string, string][] = [];
     const cveInserts: NodePatchCvesTable[] = [];
+    // Accounts whose patch summary changes (only the differences are written: no change, no mark).
+    const touched = new Set<string>();
     for (const e of entries) {
       const before = new Map<string, StoredPatchState>();
       for (const p of previous.get(e.nodeId) ?? []) before.set(`${p.name}\u0000${p.arch}`, p);
@@ -761,13 +804,18 @@ export class ComplianceRepository {
         const key = `${st.name}\u0000${st.arch}`;
         const old = before.get(key);
         before.delete(key);
-        if (old === undefined || old.accountId !== e.accountId || !sameState(old, st)) upserts.push(stateRow(e.nodeId, e.accountId, st, now));
+        if (old === undefined || old.accountId !== e.accountId || !sameState(old, st)) {
+          upserts.push(stateRow(e.nodeId, e.accountId, st, now));
+          touched.add(e.accountId);
+          if (old !== undefined) touched.add(old.accountId);
+        }
         if (old !== undefined && sameCveRows(old, e.accountId, st)) continue;
         if (old !== undefined && exposes(old)) cveDeletes.push([e.nodeId, old.name, old.arch]);
         cveInserts.push(...cveRows(e.nodeId, e.accountId, st));
       }
       for (const old of before.values()) {
         deletes.push([e.nodeId, old.name, old.arch]);
+        touched.add(old.accountId);
         if (exposes(old)) cveDeletes.push([e.nodeId, old.name, old.arch]);
       }
     }
@@ -775,6 +823,7 @@ export class ComplianceRepository {
     await this.deleteByKeys('node_patch_cves', cveDeletes);
     await this.upsertStates(upserts);
     await this.insertCves(cveInserts);
+    await markPatchSummaryDirty(this.db, touched, now);
   }
 
   /** Deletes the rows of (node_id, name, arch) keys, in slices. */
@@ -1135,10 +1184,125 @@ export class ComplianceRepository {
     );
   }
 
-  /** Per package name: nodes by state, highest severity and level, CVEs, overdue count. */
+  // ---- patch summary (precomputed per account) ---------------------------------------------
+
+  /** Runs `fn` in a transaction (this one when the repository is already on one). */
+  private async inTransaction<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return fn(this.db);
+    return this.db.transaction().execute(fn);
+  }
+
+  /**
+   * Recomputes patch_name_summary: the given accounts (whether marked or not), or every account
+   * marked dirty. Returns the accounts recomputed.
+   */
+  async refreshPatchSummary(accountIds?: readonly string[]): Promise<number> {
+    const ids = accountIds ?? (await this.db.selectFrom('patch_summary_dirty').select('account_id').orderBy('account_id').execute()).map((r) => r.account_id);
+    let n = 0;
+    for (const id of ids) if (await this.refreshAccount(id, accountIds === undefined)) n++;
+    return n;
+  }
+
+  /**
+   * One account's rows in one transaction: delete, then INSERT … SELECT … GROUP BY name over its
+   * states on registered nodes, then the CVE lists; the dirty mark goes only when no change marked
+   * it meanwhile (same `version`). PostgreSQL: an advisory lock per account serializes concurrent
+   * refreshes of it (the second finds the mark gone and does nothing).
+   */
+  private async refreshAccount(accountId: string, onlyIfDirty: boolean): Promise<boolean> {
+    const postgres = this.isPostgres();
+    return this.inTransaction(async (db) => {
+      if (postgres) await sql`select pg_advisory_xact_lock(hashtext(${`patch_name_summary:${accountId}`}))`.execute(db);
+      const mark = await db.selectFrom('patch_summary_dirty').select('version').where('account_id', '=', accountId).executeTakeFirst();
+      if (mark === undefined && onlyIfDirty) return false;
+      const now = new Date().toISOString();
+      await db.deleteFrom('patch_name_summary').where('account_id', '=', accountId).execute();
+      const counts = PATCH_STATES.map((st) => sql`sum(case when s.state = ${sql.lit(st)} then 1 else 0 end)`);
+      await sql`insert into patch_name_summary (account_id, name, nodes, ${sql.join(PATCH_STATES.map((st) => sql.ref(COUNT_COLUMN_OF[st])))}, severity_rank, level_rank, overdue, next_due_at, cves, computed_at)
+        select ${accountId}, s.name, count(distinct s.node_id), ${sql.join(counts)}, ${severityRankOf('s.severity')}, ${levelRankOf('s.compliance_level')},
+          sum(case when s.overdue = 1 then 1 else 0 end), min(s.due_at), '[]', ${now}
+        from node_patch_states s inner join nodes n on n.id = s.node_id
+        where s.account_id = ${accountId} and n.deregistered_at is null
+        group by s.name`.execute(db);
+      // The distinct CVEs per name (most states have none: only those lists are read).
+      const lists = postgres
+        ? sql`select x.name, json_agg(x.cve order by x.cve)::text as list from (
+              select distinct s.name, j.value #>> '{}' as cve from node_patch_states s inner join nodes n on n.id = s.node_id
+              cross join lateral jsonb_array_elements(s.cves::jsonb) as j(value)
+              where s.account_id = ${accountId} and n.deregistered_at is null and s.cves <> '[]' and s.cves <> '' and jsonb_typeof(j.value) = 'string'
+            ) x group by x.name`
+        : sql`select x.name, json_group_array(x.cve) as list from (
+              select distinct s.name, j.value as cve from node_patch_states s inner join nodes n on n.id = s.node_id
+              cross join json_each(s.cves) as j
+              where s.account_id = ${accountId} and n.deregistered_at is null and s.cves <> '[]' and s.cves <> '' and json_valid(s.cves) and j.type = 'text'
+              order by 1, 2
+            ) x group by x.name`;
+      await sql`update patch_name_summary set cves = c.list from (${lists}) c
+        where patch_name_summary.account_id = ${accountId} and patch_name_summary.name = c.name`.execute(db);
+      if (mark !== undefined) await db.deleteFrom('patch_summary_dirty').where('account_id', '=', accountId).where('version', '=', mark.version).execute();
+      return true;
+    });
+  }
+
+  /** The patch summary from patch_name_summary (account scope only), after recomputing the in-scope accounts marked dirty. */
+  private async patchSummaryFromTable(scope: ComplianceScope, page: PageRequest, column: string, dir: 'asc' | 'desc'): Promise<Page<PatchSummaryRow>> {
+    const accountScope: ComplianceScope = { accounts: scope.accounts, accountId: scope.accountId };
+    const dirty = await this.scoped(this.db.selectFrom('patch_summary_dirty').select('account_id'), accountScope, 'patch_summary_dirty.account_id').orderBy('account_id').execute();
+    for (const d of dirty) await this.refreshAccount(d.account_id, true);
+    const scoped = () => this.scoped(this.db.selectFrom('patch_name_summary'), accountScope, 'patch_name_summary.account_id');
+    const base = scoped()
+      .select((eb) => [
+        'patch_name_summary.name as name',
+        eb.fn.sum<number>('patch_name_summary.nodes').as('nodes'),
+        ...PATCH_STATES.map((st) => eb.fn.sum<number>(`patch_name_summary.${COUNT_COLUMN_OF[st]}`).as(`state_${st}`)),
+        eb.fn.max('patch_name_summary.severity_rank').as('severity_rank'),
+        eb.fn.max('patch_name_summary.level_rank').as('level_rank'),
+        eb.fn.sum<number>('patch_name_summary.overdue').as('overdue'),
+        eb.fn.min('patch_name_summary.next_due_at').as('next_due_at'),
+      ])
+      .groupBy('patch_name_summary.name');
+    const totalRow = await scoped()
+      .select((eb) => eb.fn.count<number>('patch_name_summary.name').distinct().as('n'))
+      .executeTakeFirst();
+    const rows = (await this.db
+      .selectFrom(base.as('g'))
+      .selectAll()
+      .orderBy(sql.ref(column), dir)
+      .orderBy(sql.ref('name'), 'asc')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute()) as Record<string, unknown>[];
+    const cves = new Map<string, Set<string>>();
+    for (const part of chunks(rows.map((r) => String(r['name'])), NAME_CHUNK)) {
+      for (const r of await scoped().select(['patch_name_summary.name as name', 'patch_name_summary.cves as cves']).where('patch_name_summary.name', 'in', part).execute()) {
+        const set = cves.get(r.name) ?? new Set<string>();
+        for (const c of parseList(r.cves)) set.add(c);
+        cves.set(r.name, set);
+      }
+    }
+    return { items: rows.map((r) => summaryRow(r, cves)), total: Number(totalRow?.n ?? 0), limit: page.limit, offset: page.offset };
+  }
+
+  /**
+   * Per package name: nodes by state, highest severity and level, CVEs, overdue count. Scoped by
+   * accounts only: read from patch_name_summary (recomputed first where marked dirty); any other
+   * filter (name, CVE, state, overdue, node, a policy's nodes): aggregated live over the states.
+   */
   async patchSummary(filter: PatchFilter, page: PageRequest): Promise<Page<PatchSummaryRow>> {
+    const sortColumns: Record<string, string> = { name: 'name', nodes: 'nodes', missing: 'state_MISSING', severity: 'severity_rank', overdue: 'overdue' };
+    const desc = page.sort.startsWith('-');
+    const column = sortColumns[desc ? page.sort.slice(1) : page.sort];
+    if (column === undefined) throw new Error(`No sort column for "${page.sort}"`);
+    const dir = desc ? 'desc' : 'asc';
+    const accountsOnly = filter.nodeIds === undefined && filter.nodeId === undefined && filter.name === undefined && filter.cve === undefined && filter.state === undefined && filter.overdue === undefined;
+    if (accountsOnly) return this.patchSummaryFromTable(filter, page, column, dir);
+    return this.patchSummaryLive(filter, page, column, dir);
+  }
+
+  /** The patch summary aggregated over the states that match the filter (the filtered cases; the reference for the table). */
+  async patchSummaryLive(filter: PatchFilter, page: PageRequest, column: string, dir: 'asc' | 'desc'): Promise<Page<PatchSummaryRow>> {
     const sevRank = severityRankOf('node_patch_states.severity');
-    const levelRank = sql<number>`max(case ${sql.ref('node_patch_states.compliance_level')} when 'CRITICAL' then 5 when 'HIGH' then 4 when 'MEDIUM' then 3 when 'LOW' then 2 when 'INFORMATIONAL' then 1 else 0 end)`;
+    const levelRank = levelRankOf('node_patch_states.compliance_level');
     const base = this.patchesQuery(filter)
       .clearSelect()
       .select((eb) => [
@@ -1151,15 +1315,10 @@ export class ComplianceRepository {
         eb.fn.min('node_patch_states.due_at').as('next_due_at'),
       ])
       .groupBy('node_patch_states.name');
-    const sortColumns: Record<string, string> = { name: 'name', nodes: 'nodes', missing: 'state_MISSING', severity: 'severity_rank', overdue: 'overdue' };
-    const desc = page.sort.startsWith('-');
-    const column = sortColumns[desc ? page.sort.slice(1) : page.sort];
-    if (column === undefined) throw new Error(`No sort column for "${page.sort}"`);
     const totalRow = await this.db
       .selectFrom(base.as('g'))
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirst();
-    const dir = desc ? 'desc' : 'asc';
     const rows = (await this.db
       .selectFrom(base.as('g'))
       .selectAll()
@@ -1179,21 +1338,7 @@ export class ComplianceRepository {
       }
     }
     return {
-      items: rows.map((r) => {
-        const byState = emptyCounts();
-        for (const s of PATCH_STATES) byState[s] = Number(r[`state_${s}`] ?? 0);
-        const name = String(r['name']);
-        return {
-          name,
-          nodes: Number(r['nodes']),
-          byState,
-          highestSeverity: SEVERITY_BY_RANK[Number(r['severity_rank'] ?? 0)] ?? 'unknown',
-          highestComplianceLevel: LEVELS[Number(r['level_rank'] ?? 0)] ?? 'UNSPECIFIED',
-          cves: [...(cves.get(name) ?? [])].sort(),
-          overdue: Number(r['overdue'] ?? 0),
-          nextDueAt: (r['next_due_at'] as string | null) ?? null,
-        };
-      }),
+      items: rows.map((r) => summaryRow(r, cves)),
       total: Number(totalRow?.n ?? 0),
       limit: page.limit,
       offset: page.offset,

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { InventoryDelta } from '../contracts/api.js';
 import type { HostInfo, InstalledPackage, Inventory, PendingUpdate, Platform, RebootStatus } from '../contracts/inventory.contract.js';
+import { markPatchSummaryDirty } from './compliance.repository.js';
 import { containsIgnoreCase, fetchPage, type Page, type PageRequest } from './paging.js';
 import type { Database, NodePackagesTable, NodesTable, NodeUpdatesTable } from './schema.js';
 
@@ -279,7 +280,11 @@ export class NodesRepository {
 
   async deregister(id: string, now: string): Promise<void> {
     // The secret hash is replaced too, so the credential can never match again.
-    await this.db.updateTable('nodes').set({ deregistered_at: now, secret_hash: 'deregistered' }).where('id', '=', id).where('deregistered_at', 'is', null).execute();
+    const res = await this.db.updateTable('nodes').set({ deregistered_at: now, secret_hash: 'deregistered' }).where('id', '=', id).where('deregistered_at', 'is', null).executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 0) return;
+    // Its states leave the account's patch summary (same transaction as the caller's).
+    const accounts = await this.db.selectFrom('node_patch_states').select('account_id').distinct().where('node_id', '=', id).execute();
+    await markPatchSummaryDirty(this.db, accounts.map((a) => a.account_id), now);
   }
 
   /** Replaces the whole inventory; returns the new revision. Run inside a transaction. */

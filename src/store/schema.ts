@@ -326,6 +326,35 @@ export interface NodePatchCvesTable {
   overdue: number;
 }
 
+/** The patch summary per (account, package name), precomputed (migration 0012). */
+export interface PatchNameSummaryTable {
+  account_id: string;
+  name: string;
+  nodes: number;
+  installed: number;
+  installed_other: number;
+  installed_pending_reboot: number;
+  installed_rejected: number;
+  missing: number;
+  failed: number;
+  not_applicable: number;
+  available_security_update: number;
+  severity_rank: number;
+  level_rank: number;
+  overdue: number;
+  next_due_at: string | null;
+  /** JSON array of the distinct CVEs (sorted). */
+  cves: string;
+  computed_at: string;
+}
+
+/** Accounts whose patch_name_summary rows must be recomputed before they are read. */
+export interface PatchSummaryDirtyTable {
+  account_id: string;
+  marked_at: string;
+  version: number;
+}
+
 export interface NodeComplianceTable {
   node_id: string;
   account_id: string;
@@ -475,6 +504,8 @@ export interface Database extends RunbooksTables, ExecutionsTables, DelegationsT
   patch_group_baselines: PatchGroupBaselinesTable;
   node_patch_states: NodePatchStatesTable;
   node_patch_cves: NodePatchCvesTable;
+  patch_name_summary: PatchNameSummaryTable;
+  patch_summary_dirty: PatchSummaryDirtyTable;
   node_compliance: NodeComplianceTable;
   compliance_history: ComplianceHistoryTable;
   compliance_daily: ComplianceDailyTable;

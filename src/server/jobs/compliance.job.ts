@@ -29,6 +29,9 @@ export function startComplianceJob(
       if (!leased) return 0;
       const report = await deps.compliance.reevaluateStale(PER_RUN);
       if (report.evaluated > 0) deps.logger.info({ evaluated: report.evaluated, unknown: report.unknown, history: report.historyEntries }, 'stale compliance re-evaluated');
+      // Recompute the patch summary of the accounts the pass (or agent reports meanwhile) changed, so reads rarely pay it.
+      const refreshed = await deps.store.compliance.refreshPatchSummary();
+      if (refreshed > 0) deps.logger.debug({ accounts: refreshed }, 'patch summary refreshed');
       return report.evaluated;
     } catch (err) {
       deps.logger.warn({ error: (err as Error).message }, 'compliance job failed');
