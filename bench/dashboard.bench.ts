@@ -91,20 +91,38 @@ export const dashboard: Benchmark = {
         const url = proc.server.url;
         const signInPage: number[] = [];
         const overview: number[] = [];
+        const driverSeen: number[] = [];
         let nodesShown = '';
         for (let i = 0; i < RUNS; i++) {
           const context = await browser.newContext({ baseURL: url, viewport: { width: 1440, height: 900 } });
+          // The sign-in page as a user meets it: loaded, its prefetches done, then the form filled.
           const page = await context.newPage();
           start = process.hrtime.bigint();
           await page.goto('/');
           await page.getByRole('button', { name: 'Sign in' }).waitFor();
           signInPage.push(Number(process.hrtime.bigint() - start) / 1e6);
+          await page.waitForLoadState('networkidle');
           await page.getByLabel('Username').fill('admin');
           await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+          // Timed inside the page: from the click (capture listener) to the first frame painted after
+          // the overview turned ready (a MutationObserver on aria-busy, then requestAnimationFrame).
+          // Playwright's own wait polls at growing intervals and would add up to half a second.
+          await page.evaluate(`(() => {
+            const t = (window.__pwBench = { click: 0, ready: 0 });
+            document.addEventListener('click', () => { if (t.click === 0) t.click = performance.now(); }, { capture: true });
+            new MutationObserver(() => {
+              if (t.ready === 0 && document.querySelector('[data-testid=overview][aria-busy=false]') !== null) {
+                t.ready = -1;
+                requestAnimationFrame(() => { t.ready = performance.now(); });
+              }
+            }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-busy'] });
+          })()`);
           start = process.hrtime.bigint();
           await page.getByRole('button', { name: 'Sign in' }).click();
           await page.locator('[data-testid=overview][aria-busy=false]').waitFor({ timeout: 60_000 });
-          overview.push(Number(process.hrtime.bigint() - start) / 1e6);
+          await page.waitForFunction('window.__pwBench.ready > 0');
+          driverSeen.push(Number(process.hrtime.bigint() - start) / 1e6);
+          overview.push(await page.evaluate<number>('window.__pwBench.ready - window.__pwBench.click'));
           nodesShown = (await page.getByTestId('stat-nodes').textContent({ timeout: 1000 }).catch(() => null)) ?? '';
           await context.close();
         }
@@ -113,6 +131,7 @@ export const dashboard: Benchmark = {
         const worst = Math.max(...overview);
         line(`overview after sign-in, median of ${RUNS} (fresh browser context each)`, `${m.toFixed(0)} ms   (target < 1000 ms${m < 1000 ? ', met' : ', MISSED'})`);
         line(`overview after sign-in, worst of ${RUNS}`, `${worst.toFixed(0)} ms${worst < 1000 ? '' : '   (over the target)'}`);
+        line(`  the same as the test driver saw it (its polling adds up to 500 ms), median`, `${median(driverSeen).toFixed(0)} ms`);
         if (nodesShown !== '') line('the overview showed', nodesShown.replace(/\s+/g, ' ').trim());
 
         // Reference: each of the overview's requests alone, from Node with a session (median of 5).

@@ -2,11 +2,13 @@ import { lazy, Suspense } from 'react';
 import { BrowserRouter, Link, Route, Routes } from 'react-router';
 import { Layout } from './components/layout';
 import { EmptyState, Loading, Page } from './components/ui';
+import { OverviewPage } from './pages/overview';
 import { SignInPage } from './pages/sign-in';
 import { SessionProvider } from './session';
 
-// Each page is its own chunk, loaded when first visited: the sign-in page does not wait for the
-// charting library. The sign-in page preloads the overview's chunk while the user types.
+// Each page is its own chunk, loaded when first visited — except the overview, the page everyone
+// lands on after sign-in: it is in the main bundle (with its charts), so that it renders at once
+// instead of suspending on a chunk (React holds a revealed Suspense boundary back for a while).
 const AccountsPage = lazy(() => import('./pages/admin/accounts').then((m) => ({ default: m.AccountsPage })));
 const ActivationsPage = lazy(() => import('./pages/admin/activations').then((m) => ({ default: m.ActivationsPage })));
 const AuditPage = lazy(() => import('./pages/admin/audit').then((m) => ({ default: m.AuditPage })));
@@ -25,7 +27,6 @@ const ExecutionsPage = lazy(() => import('./pages/executions').then((m) => ({ de
 const NodePage = lazy(() => import('./pages/node').then((m) => ({ default: m.NodePage })));
 const NodesPage = lazy(() => import('./pages/nodes').then((m) => ({ default: m.NodesPage })));
 const NewOperationPage = lazy(() => import('./pages/operations').then((m) => ({ default: m.NewOperationPage })));
-const OverviewPage = lazy(() => import('./pages/overview').then((m) => ({ default: m.OverviewPage })));
 const PatchesPage = lazy(() => import('./pages/patches').then((m) => ({ default: m.PatchesPage })));
 const PoliciesPage = lazy(() => import('./pages/policies').then((m) => ({ default: m.PoliciesPage })));
 const PolicyPage = lazy(() => import('./pages/policies').then((m) => ({ default: m.PolicyPage })));

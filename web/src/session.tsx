@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, startTransition, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { accountAccess, type AccountAction } from '../../src/domain/access';
 import { api, ApiError, setCsrfToken, setUnauthenticatedHandler, type Res } from './api/client';
 
@@ -57,7 +57,9 @@ export function SessionProvider(props: { signIn: (done: () => void, reason: stri
         return;
       }
       const accounts = await loadAccounts();
-      setState({ phase: 'signed-in', user: session.user, accounts });
+      // A transition: React keeps the current screen until the first page's code is there, instead
+      // of showing the loading fallback and then holding the page back (Suspense reveal throttling).
+      startTransition(() => setState({ phase: 'signed-in', user: session.user, accounts }));
     } catch (err) {
       setCsrfToken(null);
       if (err instanceof ApiError && (err.status === 401 || err.code === 'password_change_required')) setState({ phase: 'signed-out' });

@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { api, setCsrfToken, type Res } from '../api/client';
 import { Button, ErrorBox, Field, Notice } from '../components/ui';
 import { useTitle } from '../hooks';
@@ -9,10 +9,6 @@ import { useTitle } from '../hooks';
  */
 export function SignInPage(props: { onSignedIn: () => void; reason: string | undefined; mustChangePassword: boolean }) {
   useTitle('Sign in');
-  // Fetch the overview's code (and its charts) while the user types: it is the first page after sign-in.
-  useEffect(() => {
-    void import('./overview');
-  }, []);
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [newPassword, setNewPassword] = useState('');
