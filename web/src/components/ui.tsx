@@ -312,6 +312,7 @@ export function NodeLink(props: { id: string; name: string }) {
 export function PagedTable<T>(props: {
   state: { data: { items: T[]; total: number } | undefined; error: unknown; reload: () => void };
   errorTitle: string;
+  loadingLabel?: string;
   columns: Column<T>[];
   rowKey: (row: T) => string;
   caption?: string;
@@ -329,7 +330,7 @@ export function PagedTable<T>(props: {
       <ErrorBox error={state.error} onRetry={state.reload} title={props.errorTitle} />
       {state.data === undefined ? (
         state.error === undefined ? (
-          <Loading />
+          <Loading {...(props.loadingLabel === undefined ? {} : { label: props.loadingLabel })} />
         ) : null
       ) : (
         <>

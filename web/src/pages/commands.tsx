@@ -12,7 +12,7 @@ import {
   type CommandDetail,
   type CommandSummary,
 } from '../components/ops-common';
-import { AccountSelect, Badge, Card, DataTable, ErrorBox, Field, Loading, NodeLink, Page, Pager, Time, type Column } from '../components/ui';
+import { AccountSelect, Badge, Card, DataTable, ErrorBox, Field, Loading, NodeLink, Page, PagedTable, Pager, Time, type Column } from '../components/ui';
 import { useApi, useQueryState, useTitle } from '../hooks';
 import { useSession } from '../session';
 
@@ -75,34 +75,33 @@ export function CommandsPage() {
           )}
         </Field>
       </div>
-      <ErrorBox error={list.error} onRetry={list.reload} title="The commands could not be loaded" />
-      {list.data === undefined ? (
-        list.error === undefined ? <Loading label="Loading commands…" /> : null
-      ) : (
-        <Card>
-          <DataTable
-            caption="Commands"
-            testId="commands-table"
-            columns={columns}
-            rows={list.data.items}
-            rowKey={(c) => c.id}
-            sort={sort}
-            onSort={(s) => setQuery({ sort: s, offset: undefined })}
-            empty={
-              accountId !== '' || document !== '' ? (
-                'No command matches these filters. Clear them to see every command.'
-              ) : canOperate ? (
-                <>
-                  No command has been sent yet. <Link to="/operations/new">Run a scan</Link> to see what your nodes miss.
-                </>
-              ) : (
-                'No command has been sent in your accounts yet.'
-              )
-            }
-          />
-          <Pager total={list.data.total} limit={PAGE} offset={offset} onChange={(o) => setQuery({ offset: o === 0 ? undefined : o })} />
-        </Card>
-      )}
+      <Card>
+        <PagedTable
+          state={list}
+          errorTitle="The commands could not be loaded"
+          loadingLabel="Loading commands…"
+          caption="Commands"
+          testId="commands-table"
+          columns={columns}
+          rowKey={(c) => c.id}
+          sort={sort}
+          onSort={(s) => setQuery({ sort: s, offset: undefined })}
+          empty={
+            accountId !== '' || document !== '' ? (
+              'No command matches these filters. Clear them to see every command.'
+            ) : canOperate ? (
+              <>
+                No command has been sent yet. <Link to="/operations/new">Run a scan</Link> to see what your nodes miss.
+              </>
+            ) : (
+              'No command has been sent in your accounts yet.'
+            )
+          }
+          limit={PAGE}
+          offset={offset}
+          onPage={(o) => setQuery({ offset: o === 0 ? undefined : o })}
+        />
+      </Card>
     </Page>
   );
 }

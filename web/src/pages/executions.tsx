@@ -2,7 +2,7 @@ import { Fragment, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, pathOf, type Res } from '../api/client';
 import { ApprovalForm, ConfirmButton, EXECUTION_FINISHED, maxErrorsWords, ShortTime, useAccountName, type ExecutionDetail } from '../components/ops-common';
-import { AccountSelect, Badge, Button, Card, DataTable, ErrorBox, Field, Loading, Notice, Page, Pager, Time, type Column } from '../components/ui';
+import { AccountSelect, Badge, Button, Card, DataTable, ErrorBox, Field, Loading, Notice, Page, PagedTable, Pager, Time, type Column } from '../components/ui';
 import { useApi, useQueryState, useTitle } from '../hooks';
 import { useSession } from '../session';
 
@@ -82,34 +82,33 @@ export function ExecutionsPage() {
           )}
         </Field>
       </div>
-      <ErrorBox error={list.error} onRetry={list.reload} title="The executions could not be loaded" />
-      {list.data === undefined ? (
-        list.error === undefined ? <Loading label="Loading executions…" /> : null
-      ) : (
-        <Card>
-          <DataTable
-            caption="Executions"
-            testId="executions-table"
-            columns={columns}
-            rows={list.data.items}
-            rowKey={(e) => e.id}
-            sort={sort}
-            onSort={(s) => setQuery({ sort: s, offset: undefined })}
-            empty={
-              accountId !== '' || status !== '' ? (
-                'No execution matches these filters. Clear them to see every execution.'
-              ) : canOperate ? (
-                <>
-                  No runbook has run yet. <Link to="/operations/new?kind=runbook">Run one</Link>, for example the built-in patch-fleet.
-                </>
-              ) : (
-                'No runbook has run in your accounts yet.'
-              )
-            }
-          />
-          <Pager total={list.data.total} limit={PAGE} offset={offset} onChange={(o) => setQuery({ offset: o === 0 ? undefined : o })} />
-        </Card>
-      )}
+      <Card>
+        <PagedTable
+          state={list}
+          errorTitle="The executions could not be loaded"
+          loadingLabel="Loading executions…"
+          caption="Executions"
+          testId="executions-table"
+          columns={columns}
+          rowKey={(e) => e.id}
+          sort={sort}
+          onSort={(s) => setQuery({ sort: s, offset: undefined })}
+          empty={
+            accountId !== '' || status !== '' ? (
+              'No execution matches these filters. Clear them to see every execution.'
+            ) : canOperate ? (
+              <>
+                No runbook has run yet. <Link to="/operations/new?kind=runbook">Run one</Link>, for example the built-in patch-fleet.
+              </>
+            ) : (
+              'No runbook has run in your accounts yet.'
+            )
+          }
+          limit={PAGE}
+          offset={offset}
+          onPage={(o) => setQuery({ offset: o === 0 ? undefined : o })}
+        />
+      </Card>
     </Page>
   );
 }
