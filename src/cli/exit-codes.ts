@@ -17,9 +17,9 @@ export const EXIT = {
   invalid: 6,
   /** The server cannot be reached (network failure), or it or its database is unavailable, or it rate-limits. */
   unavailable: 7,
-  /** `deps scan`: findings at or above `--fail-on` exist. */
+  /** `deps scan`: findings at or above `--fail-on` exist; `deps fix`: a vulnerable package has no fixed version; `repos scan --wait`: the repository is NON_COMPLIANT. */
   findings: 8,
-  /** `deps scan`: the scan is partial, a lockfile or folder could not be read (no findings at or above `--fail-on`). */
+  /** `deps scan`: the scan is partial, a lockfile or folder could not be read (no findings at or above `--fail-on`); `repos scan --wait`: the scan is PARTIAL. */
   partial: 9,
 } as const;
 

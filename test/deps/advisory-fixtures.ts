@@ -38,3 +38,11 @@ export const ADVISORIES: readonly OsvRecord[] = [
   ghsa('GHSA-j8r2-6x86-q33q', 'CVE-2023-32681', 'Unintended leak of Proxy-Authorization header in requests', 'PyPI', 'requests', [[{ introduced: '2.3.0' }, { fixed: '2.31.0' }]], MEDIUM),
   ghsa('GHSA-x84v-xcm2-53pg', 'CVE-2018-18074', 'Insufficiently Protected Credentials in requests', 'PyPI', 'requests', [[{ introduced: '0' }, { fixed: '2.20.0' }]], HIGH),
 ];
+
+/**
+ * Records the fix engine's tests add (kept out of ADVISORIES so other suites' counts stay as they
+ * are): ip has no patched release for GHSA-2p57-rm9w-gvfp (`last_affected` 2.0.1, the newest).
+ */
+export const FIX_ADVISORIES: readonly OsvRecord[] = [
+  ghsa('GHSA-2p57-rm9w-gvfp', 'CVE-2024-29415', 'ip SSRF improper categorization in isPublic', 'npm', 'ip', [[{ introduced: '0' }, { last_affected: '2.0.1' }]], 'CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:H/I:H/A:H'),
+];

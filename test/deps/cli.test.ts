@@ -3,6 +3,7 @@
  * `advisories import`, then the table, --json, --sarif (validated against the SARIF 2.1.0 schema)
  * and the exit codes of --fail-on and of a partial scan.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
@@ -104,4 +105,44 @@ describe('deps scan', () => {
     expect((await cli('deps', 'scan', join(tmp.dir, 'nope'), '--data-dir', dataDir)).code).toBe(6);
     expect((await cli('deps', 'scan', repo, '--data-dir', dataDir, '--json', '--sarif')).code).toBe(2);
   });
+});
+
+describe('deps fix', () => {
+  const shop = join(tmp.dir, 'shop');
+  const git = (...args: string[]): string =>
+    execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd: shop, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' } }).trim();
+
+  beforeAll(() => {
+    realProject('npm3', { 'package.json': `${JSON.stringify({ name: 'shop', version: '1.0.0', private: true, dependencies: { lodash: '4.17.11' } }, null, 2)}\n` }, shop);
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-qm', 'initial');
+  }, 300_000);
+
+  it('without a forge: a branch per package and a patch file in .git/patchwarden/patches, exit 0', async () => {
+    const r = await cli('deps', 'fix', shop, '--data-dir', dataDir, '--quiet');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const patch = join(shop, '.git', 'patchwarden', 'patches', 'patchwarden-npm-lodash.patch');
+    expect(r.stdout.split('\n')[0]).toMatch(/^BRANCH +STATUS +UPDATES +PULL REQUEST$/);
+    expect(r.stdout).toContain(`patchwarden/npm-lodash  committed  lodash 4.17.11 → 4.17.21 (manifest)  ${patch}`);
+    expect(r.stdout).toMatch(/1 of 1 fix branch\(es\) ready on main\.\n$/);
+    expect(readFileSync(patch, 'utf8')).toContain('-    "lodash": "4.17.11"');
+    expect(git('show', 'patchwarden/npm-lodash:package.json')).toContain('"lodash": "4.17.21"');
+    expect(git('status', '--porcelain')).toBe('');
+  }, 300_000);
+
+  it('--json gives the result; --open-pr without a token or forge is a usage error naming the fix', async () => {
+    const r = await cli('deps', 'fix', shop, '--data-dir', dataDir, '--quiet', '--json');
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as { base: string; units: { branch: string; status: string; updates: { package: string; to: string }[] }[] };
+    expect(json.base).toBe('main');
+    expect(json.units.map((u) => [u.branch, u.status, u.updates[0]?.to])).toEqual([['patchwarden/npm-lodash', 'committed', '4.17.21']]);
+    const noForge = await cli('deps', 'fix', shop, '--data-dir', dataDir, '--open-pr');
+    expect(noForge.code).toBe(2);
+    expect(noForge.stderr).toMatch(/cannot tell the forge of origin; pass --forge github\|gitlab\|gitea/);
+    const noToken = await cli('deps', 'fix', shop, '--data-dir', dataDir, '--open-pr', '--forge', 'github', '--repository', 'acme/shop');
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toMatch(/--open-pr needs a token in the environment variable GITHUB_TOKEN/);
+  }, 300_000);
 });
