@@ -28,6 +28,7 @@ const OVERVIEW_REQUESTS = [
   '/api/v1/compliance/trend?days=30',
   '/api/v1/compliance/patches/summary?sort=-missing&limit=10',
   '/api/v1/compliance/cves?sort=-nodes&limit=10',
+  '/api/v1/dependencies/compliance?groupBy=account',
   '/api/v1/nodes?limit=2&sort=registeredAt',
 ];
 const PASSWORD = 'bench-admin-password';

@@ -23,6 +23,7 @@ import { registerRunbooksCommand } from './commands/runbooks.command.js';
 import { registerExecutionsCommand } from './commands/executions.command.js';
 import { registerDelegationsCommand } from './commands/delegations.command.js';
 import { registerWindowsCommand } from './commands/windows.command.js';
+import { registerReposCommand } from './commands/repos.command.js';
 import { registerPoliciesCommand } from './commands/policies.command.js';
 import { registerDepsCommand } from './commands/deps.command.js';
 import { CliContext } from './context.js';
@@ -57,7 +58,7 @@ Start with:
 The CLI config (server and token) is $PATCHWARDEN_CLI_CONFIG, else $XDG_CONFIG_HOME/patchwarden/cli.json,
 else ~/.config/patchwarden/cli.json. Every command has --help; list commands take --limit, --offset,
 --sort and --json. Exit codes: 0 ok, 1 error, 2 usage, 3 not signed in, 4 forbidden, 5 not found,
-6 invalid or conflict, 7 server unavailable, 8 deps scan findings, 9 deps scan partial.`,
+6 invalid or conflict, 7 server unavailable, 8 findings (deps scan, repos scan --wait), 9 partial scan.`,
     );
   registerServerCommand(program, io);
   registerLoginCommand(program, cli);
@@ -79,6 +80,7 @@ else ~/.config/patchwarden/cli.json. Every command has --help; list commands tak
   registerDelegationsCommand(program, cli);
   registerWindowsCommand(program, cli);
   registerPoliciesCommand(program, cli);
+  registerReposCommand(program, cli);
   registerVersionCommand(program, io);
   registerAdvisoriesCommand(program, io);
   registerDepsCommand(program, io);

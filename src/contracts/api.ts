@@ -17,6 +17,7 @@ import { delegationsEndpoints } from './delegations.contract.js';
 import { windowsEndpoints } from './windows.contract.js';
 import { policiesEndpoints } from './policies.contract.js';
 import { advisoriesEndpoints } from './advisories.contract.js';
+import { repositoriesEndpoints } from './repositories.contract.js';
 
 /** Every operation of the HTTP API under /api/v1, in documentation order. */
 export const endpoints = {
@@ -104,6 +105,7 @@ export const endpoints = {
   ...windowsEndpoints,
   ...policiesEndpoints,
   ...advisoriesEndpoints,
+  ...repositoriesEndpoints,
 } as const;
 
 export const allEndpoints: readonly AnyEndpoint[] = Object.values(endpoints);
@@ -128,3 +130,4 @@ export * from './executions.contract.js';
 export * from './delegations.contract.js';
 export * from './windows.contract.js';
 export * from './policies.contract.js';
+export * from './repositories.contract.js';

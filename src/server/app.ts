@@ -24,6 +24,7 @@ import { executionsRoutes } from './routes/executions.routes.js';
 import { delegationsRoutes } from './routes/delegations.routes.js';
 import { windowsRoutes } from './routes/windows.routes.js';
 import { policiesRoutes } from './routes/policies.routes.js';
+import { repositoriesRoutes } from './routes/repositories.routes.js';
 import type { Clock, ServiceDeps } from './services/context.js';
 import { createServices, type Services } from './services/index.js';
 import { VERSION } from './version.js';
@@ -115,6 +116,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   windowsRoutes(router, services);
   policiesRoutes(router, services);
   advisoriesRoutes(router, services);
+  repositoriesRoutes(router, services);
   // Waiting long-polls answer at once when the server stops, so closing does not wait for them.
   app.addHook('preClose', async () => {
     services.notifier.close();

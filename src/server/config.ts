@@ -61,6 +61,10 @@ export const ServerConfig = z.strictObject({
   webRoot: z.string().min(1).optional(),
   /** The agent bundle served at /downloads/patchwarden-agent.mjs; unset: dist/agent.mjs next to dist/web. */
   agentBundle: z.string().min(1).optional(),
+  /** Where `file:NAME` credentials of repositories are read: `<secretsDir>/<accountId>/NAME`; unset: `<dataDir>/secrets`. */
+  secretsDir: z.string().min(1).optional(),
+  /** How often the dependency job looks for due scheduled scans and queued scans of repositories. */
+  depsIntervalSeconds: Int(1, 3600).default(60),
 });
 export type ServerConfig = z.infer<typeof ServerConfig>;
 
@@ -95,6 +99,8 @@ export const ENV_KEYS: Record<string, keyof ServerConfig> = {
   PATCHWARDEN_LOCAL_AGENT_ROOT: 'localAgentRoot',
   PATCHWARDEN_WEB_ROOT: 'webRoot',
   PATCHWARDEN_AGENT_BUNDLE: 'agentBundle',
+  PATCHWARDEN_SECRETS_DIR: 'secretsDir',
+  PATCHWARDEN_DEPS_INTERVAL_SECONDS: 'depsIntervalSeconds',
 };
 
 function readConfigFile(path: string): Record<string, unknown> {
@@ -163,4 +169,10 @@ export function dataDirOf(config: ServerConfig, cwd = process.cwd()): string {
 /** The SQLite file used when no PostgreSQL URL is configured. */
 export function sqliteFileOf(config: ServerConfig, cwd = process.cwd()): string {
   return join(dataDirOf(config, cwd), 'patchwarden.db');
+}
+
+/** The absolute secrets directory (`file:NAME` credentials of repositories live in its `<accountId>/` folders). */
+export function secretsDirOf(config: ServerConfig, cwd = process.cwd()): string {
+  if (config.secretsDir === undefined) return join(dataDirOf(config, cwd), 'secrets');
+  return isAbsolute(config.secretsDir) ? config.secretsDir : resolve(cwd, config.secretsDir);
 }

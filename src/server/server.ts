@@ -12,6 +12,7 @@ import { startCommandsJob } from './jobs/commands.job.js';
 import { startComplianceJob } from './jobs/compliance.job.js';
 import { startAutomationJob } from './jobs/automation.job.js';
 import { startWindowsJob } from './jobs/windows.job.js';
+import { startDepsJob } from './jobs/deps.job.js';
 import { bootstrap } from './services/bootstrap.js';
 
 export interface RunningServer {
@@ -82,6 +83,7 @@ export async function startServer(config: ServerConfig, io: { logger?: pino.Logg
   const complianceJob = startComplianceJob({ store, clock, logger, compliance: services.compliance }, `${hostname()}:${process.pid}:${randomUUID()}`, config.complianceIntervalSeconds * 1000);
   const automationJob = startAutomationJob({ store, clock, logger, config, services }, `${hostname()}:${process.pid}:${randomUUID()}`);
   const windowsJob = startWindowsJob({ store, clock, logger, config, services }, `${hostname()}:${process.pid}:${randomUUID()}`);
+  const depsJob = startDepsJob({ store, clock, logger, config, services }, `${hostname()}:${process.pid}:${randomUUID()}`);
   return {
     app,
     store,
@@ -89,6 +91,7 @@ export async function startServer(config: ServerConfig, io: { logger?: pino.Logg
     async stop() {
       await automationJob.stop();
       windowsJob.stop();
+      await depsJob.stop();
       stopCleanup();
       stopCommands();
       complianceJob.stop();

@@ -40,3 +40,7 @@ export * from './executions.repository.js';
 export * from './delegations.repository.js';
 export * from './windows.repository.js';
 export * from './policies.repository.js';
+// Issue 8: dependency patching.
+export * from './dep-repositories.repository.js';
+export * from './dep-findings.repository.js';
+export * from './dep-pull-requests.repository.js';

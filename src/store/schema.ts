@@ -2,6 +2,7 @@ import type { RunbooksTables } from './runbooks.schema.js';
 import type { ExecutionsTables } from './executions.schema.js';
 import type { DelegationsTables } from './delegations.schema.js';
 import type { WindowsTables } from './windows.schema.js';
+import type { DependencyTables } from './dep-repositories.schema.js';
 import type { Generated } from 'kysely';
 
 /*
@@ -475,7 +476,7 @@ export interface PatchGroupBaselinesTable {
   updated_by: string | null;
 }
 
-export interface Database extends RunbooksTables, ExecutionsTables, DelegationsTables, WindowsTables {
+export interface Database extends RunbooksTables, ExecutionsTables, DelegationsTables, WindowsTables, DependencyTables {
   organizations: OrganizationsTable;
   accounts: AccountsTable;
   users: UsersTable;

@@ -18,6 +18,9 @@ import { ExecutionsRepository } from './executions.repository.js';
 import { DelegationsRepository } from './delegations.repository.js';
 import { WindowsRepository } from './windows.repository.js';
 import { PoliciesRepository } from './policies.repository.js';
+import { DepRepositoriesRepository } from './dep-repositories.repository.js';
+import { DepFindingsRepository } from './dep-findings.repository.js';
+import { DepPullRequestsRepository } from './dep-pull-requests.repository.js';
 import { MembershipsRepository, UsersRepository } from './users.repository.js';
 
 /** The repositories over one connection or one transaction. */
@@ -44,6 +47,10 @@ export interface Repositories {
   delegations: DelegationsRepository;
   windows: WindowsRepository;
   policies: PoliciesRepository;
+  /** Dependency patching (issue 8): repositories and scans, findings, pull requests. */
+  depRepositories: DepRepositoriesRepository;
+  depFindings: DepFindingsRepository;
+  depPullRequests: DepPullRequestsRepository;
 }
 
 export interface Store extends Repositories {
@@ -79,6 +86,9 @@ function repositories(db: Kysely<Database>): Repositories {
     delegations: new DelegationsRepository(db),
     windows: new WindowsRepository(db),
     policies: new PoliciesRepository(db),
+    depRepositories: new DepRepositoriesRepository(db),
+    depFindings: new DepFindingsRepository(db),
+    depPullRequests: new DepPullRequestsRepository(db),
   };
 }
 

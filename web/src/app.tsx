@@ -22,6 +22,7 @@ const BaselineEditPage = lazy(() => import('./pages/baseline-edit').then((m) => 
 const BaselinesPage = lazy(() => import('./pages/baselines').then((m) => ({ default: m.BaselinesPage })));
 const CommandPage = lazy(() => import('./pages/commands').then((m) => ({ default: m.CommandPage })));
 const CommandsPage = lazy(() => import('./pages/commands').then((m) => ({ default: m.CommandsPage })));
+const DependenciesPage = lazy(() => import('./pages/dependencies').then((m) => ({ default: m.DependenciesPage })));
 const ExecutionPage = lazy(() => import('./pages/executions').then((m) => ({ default: m.ExecutionPage })));
 const ExecutionsPage = lazy(() => import('./pages/executions').then((m) => ({ default: m.ExecutionsPage })));
 const NodePage = lazy(() => import('./pages/node').then((m) => ({ default: m.NodePage })));
@@ -30,6 +31,8 @@ const NewOperationPage = lazy(() => import('./pages/operations').then((m) => ({ 
 const PatchesPage = lazy(() => import('./pages/patches').then((m) => ({ default: m.PatchesPage })));
 const PoliciesPage = lazy(() => import('./pages/policies').then((m) => ({ default: m.PoliciesPage })));
 const PolicyPage = lazy(() => import('./pages/policies').then((m) => ({ default: m.PolicyPage })));
+const RepositoriesPage = lazy(() => import('./pages/repositories').then((m) => ({ default: m.RepositoriesPage })));
+const RepositoryPage = lazy(() => import('./pages/repositories').then((m) => ({ default: m.RepositoryPage })));
 const WindowPage = lazy(() => import('./pages/windows').then((m) => ({ default: m.WindowPage })));
 const WindowsPage = lazy(() => import('./pages/windows').then((m) => ({ default: m.WindowsPage })));
 
@@ -59,6 +62,9 @@ export function App() {
               <Route path="/patches" element={<PatchesPage />} />
               <Route path="/advisories" element={<AdvisoriesPage />} />
               <Route path="/advisories/:advisoryId" element={<AdvisoryPage />} />
+              <Route path="/repositories" element={<RepositoriesPage />} />
+              <Route path="/repositories/:repositoryId" element={<RepositoryPage />} />
+              <Route path="/dependencies" element={<DependenciesPage />} />
               <Route path="/baselines" element={<BaselinesPage />} />
               <Route path="/baselines/new" element={<BaselineEditPage />} />
               <Route path="/baselines/:baselineId" element={<BaselineEditPage />} />

@@ -137,6 +137,7 @@ export class Router {
       ['executionId', 'execution', (id) => store.executions.get(id)],
       ['delegationId', 'delegation', (id) => store.delegations.get(id)],
       ['windowId', 'window', (id) => store.windows.get(id)],
+      ['repositoryId', 'repository', (id) => store.depRepositories.get(id)],
       ['policyId', 'policy', null],
     ];
     const found = objects.find(([name]) => param(name) !== null);

@@ -19,6 +19,7 @@ import { ExecutionsService } from './executions.service.js';
 import { DelegationsService } from './delegations.service.js';
 import { WindowsService } from './windows.service.js';
 import { PoliciesService } from './policies.service.js';
+import { RepositoriesService } from './repositories.service.js';
 
 export interface Services {
   auth: AuthService;
@@ -40,6 +41,8 @@ export interface Services {
   windows: WindowsService;
   policies: PoliciesService;
   advisories: AdvisoriesService;
+  /** Dependency patching (issue 8): watched repositories, scans, findings, pull requests. */
+  repositories: RepositoriesService;
   /** Wakes long-polls of this process; closed when the server stops. */
   notifier: InvocationNotifier;
 }
@@ -68,5 +71,6 @@ export function createServices(deps: ServiceDeps): Services {
     windows: new WindowsService(deps),
     policies: new PoliciesService(deps),
     advisories: new AdvisoriesService(deps),
+    repositories: new RepositoriesService(deps),
   };
 }

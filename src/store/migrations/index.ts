@@ -10,9 +10,10 @@ import { delegationsMigration } from './0009-delegations.js';
 import { windowsMigration } from './0010-windows.js';
 import { patchCvesMigration } from './0011-patch-cves.js';
 import { patchSummaryMigration } from './0012-patch-summary.js';
+import { dependenciesMigration } from './0013-dependencies.js';
 import type { Migration } from './migration.js';
 
 export type { Dialect, Migration } from './migration.js';
 
 /** Every migration, in order. */
-export const migrations: readonly Migration[] = [foundation, advisories, nodes, baselines, targets, compliance, runbooksMigration, executionsMigration, delegationsMigration, windowsMigration, patchCvesMigration, patchSummaryMigration];
+export const migrations: readonly Migration[] = [foundation, advisories, nodes, baselines, targets, compliance, runbooksMigration, executionsMigration, delegationsMigration, windowsMigration, patchCvesMigration, patchSummaryMigration, dependenciesMigration];

@@ -20,6 +20,13 @@ const SECTIONS: { title: string; items: NavItem[] }[] = [
     ],
   },
   {
+    title: 'Dependencies',
+    items: [
+      { to: '/repositories', label: 'Repositories' },
+      { to: '/dependencies', label: 'Findings & PRs' },
+    ],
+  },
+  {
     title: 'Policy',
     items: [
       { to: '/baselines', label: 'Baselines' },

@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { pathOf, type Res } from '../api/client';
 import { Chart, COLORS, type ChartOption } from '../components/chart';
+import { DependencyCompliance } from '../components/overview-deps';
 import { EnrollCard } from '../components/overview-enroll';
 import { Badge, Card, DataTable, EmptyState, ErrorBox, Loading, Page, type Column } from '../components/ui';
 import { useApi, useTitle } from '../hooks';
@@ -41,11 +42,12 @@ export function OverviewPage() {
   const trend = useApi<Trend>(pathOf('/api/v1/compliance/trend', {}, { days: 30 }));
   const patches = useApi<Res<'getCompliancePatchSummary'>>(pathOf('/api/v1/compliance/patches/summary', {}, { sort: '-missing', limit: 10 }));
   const cves = useApi<Res<'listComplianceCves'>>(pathOf('/api/v1/compliance/cves', {}, { sort: '-nodes', limit: 10 }));
+  const deps = useApi<Res<'getDependencyCompliance'>>(pathOf('/api/v1/dependencies/compliance', {}, { groupBy: 'account' }));
   // Two nodes are enough to tell a first run (none, or only this machine's local node) from a fleet.
   const [probeRefresh, setProbeRefresh] = useState<number | undefined>(undefined);
   const probe = useApi<NodePage>(pathOf('/api/v1/nodes', {}, { limit: 2, sort: 'registeredAt' }), probeRefresh === undefined ? {} : { refreshMs: probeRefresh });
 
-  const sections = [byAccount, byOs, bySeverity, trend, patches, cves, probe];
+  const sections = [byAccount, byOs, bySeverity, trend, patches, cves, deps, probe];
   const answered = sections.every((s) => s.data !== undefined || s.error !== undefined);
   // Children's effects (the charts' setOption) run before this one: once it has run after every
   // section answered, the charts are drawn.
@@ -61,7 +63,7 @@ export function OverviewPage() {
   // The first node arrived while the page was open: load the sections again to show it.
   const [seenTotal, setSeenTotal] = useState<number | undefined>(undefined);
   if (probe.data !== undefined && probe.data.total !== seenTotal) {
-    if (seenTotal === 0) for (const s of [byAccount, byOs, bySeverity, trend, patches, cves]) s.reload();
+    if (seenTotal === 0) for (const s of [byAccount, byOs, bySeverity, trend, patches, cves, deps]) s.reload();
     setSeenTotal(probe.data.total);
   }
 
@@ -94,6 +96,20 @@ export function OverviewPage() {
                 hint="Click a bar to list that account's non-compliant nodes."
               />
             )}
+          </Section>
+        </Card>
+        <Card
+          title="Repositories per account: vulnerable dependencies"
+          className="ov-wide"
+          testId="section-repositories"
+          actions={
+            <Link to="/dependencies" className="small">
+              All findings
+            </Link>
+          }
+        >
+          <Section state={deps} what="the dependency compliance">
+            {(d) => <DependencyCompliance summary={d} />}
           </Section>
         </Card>
         <Card title="Nodes per operating system" testId="section-os">
