@@ -5,7 +5,9 @@
  * server (the only fake: every request is checked against GitHub's documented REST contract).
  * Proves: one deterministic branch per package, pushed; the pull request opened with the versions
  * and advisories; a rerun changes nothing; a stale Patchwarden PR is closed as fixed elsewhere; a PR
- * a person closed is not opened again; without a forge the branch and a patch file are the output.
+ * a person closed is not opened again; without a forge the branch and a patch file are the output;
+ * and, on a monorepo of four npm projects in git, the four kinds of fix (lockfile only, range bump,
+ * parent bump, override) on their package branches and on one `--group all` branch, each re-scanned clean.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -15,6 +17,7 @@ import { createForge } from '../../src/deps/forges/index.js';
 import { runDepsFix } from '../../src/deps/fix-run.js';
 import { scanDirectory } from '../../src/deps/scan.js';
 import { ADVISORIES } from './advisory-fixtures.js';
+import { FIX_ENV, manifest, stagedProject } from './fix-helpers.js';
 import { ForgeContractServer } from './forge-contract-server.js';
 import { startGitDaemon, type GitRemoteServer } from './git-daemon.js';
 import { memorySource, realProject, tempDir } from './helpers.js';
@@ -156,4 +159,75 @@ describe('deps fix without a forge', () => {
     await expect(runDepsFix({ dir: work, advisories, forge: github() })).rejects.toThrow(/need a remote to push the fix branches to/);
     await expect(runDepsFix({ dir: tmp.dir, advisories })).rejects.toThrow(/is not a git work tree/);
   });
+});
+
+describe('the four kinds of fix, on a real git repository', () => {
+  // A monorepo of four npm projects, each lockfile written by the real npm from the registry:
+  // lodash ^4.17.11 still locked at 4.17.11 (in range), lodash 4.17.11 exact (out of range),
+  // mkdirp 0.5.1 pulling minimist 0.0.8 (parent bump), optimist 0.6.1 pulling minimist 0.0.10 (override).
+  const mono = join(tmp.dir, 'mono');
+  const source = memorySource(ADVISORIES);
+
+  beforeAll(() => {
+    stagedProject('npm', [{ files: { 'package.json': manifest({ dependencies: { lodash: '4.17.11' } }) } }, { files: { 'package.json': manifest({ dependencies: { lodash: '^4.17.11' } }) } }], join(mono, 'in-range'));
+    stagedProject('npm', [{ files: { 'package.json': manifest({ dependencies: { lodash: '4.17.11' } }) } }], join(mono, 'out-of-range'));
+    stagedProject('npm', [{ files: { 'package.json': manifest({ dependencies: { mkdirp: '0.5.1' } }) } }], join(mono, 'parent'));
+    stagedProject('npm', [{ files: { 'package.json': manifest({ dependencies: { optimist: '0.6.1' } }) } }], join(mono, 'override'));
+    git(mono, 'init', '-q');
+    git(mono, 'add', '-A');
+    git(mono, 'commit', '-qm', 'four projects');
+  }, 300_000);
+
+  /** The branch checked out into its own clone. */
+  function branch(name: string): string {
+    const into = join(tmp.dir, `check-${name.replace(/\//g, '-')}`);
+    git(tmp.dir, 'clone', '-q', '--branch', name, mono, into);
+    return into;
+  }
+
+  it('one branch per package: lockfile only, range bump, parent bump and override, each branch re-scanned clean', async () => {
+    const before = await scanDirectory(mono, { advisories: source });
+    expect(before.findings.map((f) => `${f.lockfile} ${f.package}@${f.version}`).sort()).toEqual([
+      'in-range/package-lock.json lodash@4.17.11',
+      'out-of-range/package-lock.json lodash@4.17.11',
+      'override/package-lock.json minimist@0.0.10',
+      'parent/package-lock.json minimist@0.0.8',
+    ]);
+    const result = await runDepsFix({ dir: mono, advisories: source, env: FIX_ENV });
+    expect(result.units.map((u) => [u.branch, u.status])).toEqual([
+      ['patchwarden/npm-lodash', 'committed'],
+      ['patchwarden/npm-minimist', 'committed'],
+    ]);
+    const how = result.units.flatMap((u) => u.updates.map((x) => [x.lockfile, x.package, x.from.join(','), x.to, x.method, x.status]));
+    expect(how.sort()).toEqual([
+      ['in-range/package-lock.json', 'lodash', '4.17.11', '4.17.21', 'lockfile', 'fixed'],
+      ['out-of-range/package-lock.json', 'lodash', '4.17.11', '4.17.21', 'manifest', 'fixed'],
+      ['override/package-lock.json', 'minimist', '0.0.10', '0.2.4', 'override', 'fixed'],
+      ['parent/package-lock.json', 'minimist', '0.0.8', '1.2.6', 'parent', 'fixed'],
+    ]);
+
+    const lodash = branch('patchwarden/npm-lodash');
+    expect(readFileSync(join(lodash, 'in-range/package.json'), 'utf8')).toBe(manifest({ dependencies: { lodash: '^4.17.11' } }));
+    expect(readFileSync(join(lodash, 'out-of-range/package.json'), 'utf8')).toBe(manifest({ dependencies: { lodash: '4.17.21' } }));
+    expect(git(lodash, 'diff', '--name-only', 'origin/main', 'HEAD').split('\n').sort()).toEqual(['in-range/package-lock.json', 'out-of-range/package-lock.json', 'out-of-range/package.json']);
+    const lodashScan = await scanDirectory(lodash, { advisories: source });
+    expect(lodashScan.findings.filter((f) => f.package === 'lodash')).toEqual([]);
+    expect(lodashScan.findings.map((f) => f.package).sort()).toEqual(['minimist', 'minimist']); // the other unit's, untouched here
+
+    const minimist = branch('patchwarden/npm-minimist');
+    expect(readFileSync(join(minimist, 'parent/package.json'), 'utf8')).toBe(manifest({ dependencies: { mkdirp: '0.5.2' } }));
+    expect(readFileSync(join(minimist, 'override/package.json'), 'utf8')).toBe(manifest({ dependencies: { optimist: '0.6.1' }, overrides: { minimist: '0.2.4' } }));
+    const minimistScan = await scanDirectory(minimist, { advisories: source });
+    expect(minimistScan.findings.filter((f) => f.package === 'minimist')).toEqual([]);
+    expect(git(mono, 'status', '--porcelain')).toBe('');
+  }, 600_000);
+
+  it('--group all: one branch with every fix, and the whole repository scans clean on it', async () => {
+    const result = await runDepsFix({ dir: mono, advisories: source, env: FIX_ENV, grouping: 'all' });
+    expect(result.units.map((u) => [u.branch, u.status, u.title])).toEqual([['patchwarden/security', 'committed', 'Update 2 vulnerable dependencies [security]']]);
+    const all = branch('patchwarden/security');
+    const after = await scanDirectory(all, { advisories: source });
+    expect(after.errors).toEqual([]);
+    expect(after.findings).toEqual([]);
+  }, 600_000);
 });
