@@ -328,6 +328,28 @@ const SUCCESS: Record<string, (w: World) => Promise<Mutation>> = {
     const id = await (await import('../windows/helpers.js')).policyIn(t);
     return { as: admin, method: 'DELETE', url: `/api/v1/policies/${id}`, targetId: id, accountId: null };
   },
+  // ---- issue 8: dependency patching (success) ----
+  createRepository: async ({ admin, account }) => ({
+    as: admin,
+    method: 'POST',
+    url: `/api/v1/accounts/${account.id}/repositories`,
+    body: (await import('../repositories/helpers.js')).repositoryBody(),
+    targetId: (res) => String(res.json().id),
+    accountId: account.id,
+  }),
+  updateRepository: async ({ t, admin, account }) => {
+    const h = await import('../repositories/helpers.js');
+    const id = await h.repositoryIn(t, account.id);
+    return { as: admin, method: 'PUT', url: `/api/v1/repositories/${id}`, body: h.repositoryBody(), targetId: id, accountId: account.id };
+  },
+  deleteRepository: async ({ t, admin, account }) => {
+    const id = await (await import('../repositories/helpers.js')).repositoryIn(t, account.id);
+    return { as: admin, method: 'DELETE', url: `/api/v1/repositories/${id}`, targetId: id, accountId: account.id };
+  },
+  scanRepository: async ({ t, admin, account }) => {
+    const id = await (await import('../repositories/helpers.js')).repositoryIn(t, account.id);
+    return { as: admin, method: 'POST', url: `/api/v1/repositories/${id}/scans`, targetId: id, accountId: account.id };
+  },
 };
 
 /** A call of each changing endpoint that the access rules refuse (by a viewer of the account, or a user without roles). */
@@ -483,6 +505,22 @@ const DENIED: Record<string, (w: World, viewer: Person) => Promise<Omit<Mutation
     const id = await (await import('../windows/helpers.js')).policyIn(t);
     return { method: 'DELETE', url: `/api/v1/policies/${id}`, targetId: id, status: 403 };
   },
+  // ---- issue 8: dependency patching (denied) ----
+  createRepository: async ({ account }) => ({ method: 'POST', url: `/api/v1/accounts/${account.id}/repositories`, body: (await import('../repositories/helpers.js')).repositoryBody(), targetId: account.id, accountId: account.id, status: 403 }),
+  // Addressed by repository id: the denied entry names the repository and (looked up) its account.
+  updateRepository: async ({ t, account }) => {
+    const h = await import('../repositories/helpers.js');
+    const id = await h.repositoryIn(t, account.id);
+    return { method: 'PUT', url: `/api/v1/repositories/${id}`, body: h.repositoryBody(), targetId: id, accountId: account.id, status: 403 };
+  },
+  deleteRepository: async ({ t, account }) => {
+    const id = await (await import('../repositories/helpers.js')).repositoryIn(t, account.id);
+    return { method: 'DELETE', url: `/api/v1/repositories/${id}`, targetId: id, accountId: account.id, status: 403 };
+  },
+  scanRepository: async ({ t, account }) => {
+    const id = await (await import('../repositories/helpers.js')).repositoryIn(t, account.id);
+    return { method: 'POST', url: `/api/v1/repositories/${id}/scans`, targetId: id, accountId: account.id, status: 403 };
+  },
 };
 
 /** Changing endpoints every signed-in user may call on their own behalf: nothing to refuse. */
@@ -612,6 +650,10 @@ for (const dialect of testDialects()) {
           'window.task.remove',
           'window.update',
           'snapshot.create',
+          'repository.create', // issue 8: dependency patching
+          'repository.delete',
+          'repository.scan',
+          'repository.update',
         ].sort(),
       );
     });

@@ -230,6 +230,22 @@ const EXPECTED: Record<string, Partial<Record<Target, Row>>> = {
   updatePolicy: { '-': ORG_ADMIN_ONLY },
   deletePolicy: { '-': ORG_ADMIN_ONLY },
   listPolicyRuns: { '-': ORG_READERS },
+  // ---- issue 8: dependency patching ----
+  // Watched repositories: viewers read them (scans, findings, pull requests, compliance); operators scan; admins of the account manage them;
+  // only org-admin names a server-wide `env:` secret.
+  listRepositories: { '-': ANY_USER },
+  createRepository: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  'createRepository#env': { own: [401, A, 403, 403, 403, 403, 404] },
+  getRepository: { own: READ_OWN, foreign: READ_FOREIGN },
+  updateRepository: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  deleteRepository: { own: MANAGE_OWN, foreign: MANAGE_FOREIGN },
+  scanRepository: { own: OPERATE_OWN, foreign: MANAGE_FOREIGN },
+  listRepositoryScans: { own: READ_OWN, foreign: READ_FOREIGN },
+  getRepositoryScan: { own: READ_OWN, foreign: READ_FOREIGN },
+  listDependencyFindings: { '-': ANY_USER },
+  listDependencyPullRequests: { '-': ANY_USER },
+  getDependencyCompliance: { '-': ANY_USER },
+  'getDependencyCompliance#accountId': { own: READ_OWN, foreign: READ_FOREIGN },
   // Advisories are public data: every signed-in user reads them.
   listAdvisories: { '-': ANY_USER },
   getAdvisory: { '-': ANY_USER },
@@ -1502,6 +1518,174 @@ const CASES: Record<string, CaseFn> = {
     const id = await (await import('../windows/helpers.js')).policyIn(t);
     return { method: 'GET', url: `/api/v1/policies/${id}/runs` };
   },
+  // ---- issue 8: dependency patching (cases) ----
+  listRepositories: async (s, _target, t) => {
+    const h = await import('../repositories/helpers.js');
+    const own = await h.repositoryIn(t, s.own.id);
+    const foreign = await h.repositoryIn(t, s.foreign.id);
+    return {
+      method: 'GET',
+      url: '/api/v1/repositories?limit=500',
+      verify: async (res, allowed) => {
+        if (!allowed) return;
+        const seen = ids(res, 'id');
+        if (isOrgRole(s.role)) expect(seen).toEqual(expect.arrayContaining([own, foreign]));
+        else if (isAccountRole(s.role)) expect(seen).toEqual(expect.arrayContaining([own]));
+        else expect(seen).toEqual([]);
+        expect(seen.includes(foreign)).toBe(isOrgRole(s.role));
+      },
+    };
+  },
+  createRepository: async (s, target, t) => {
+    const h = await import('../repositories/helpers.js');
+    const account = targetAccount(s, target);
+    const body = h.repositoryBody();
+    return {
+      method: 'POST',
+      url: `/api/v1/accounts/${account.id}/repositories`,
+      body,
+      verify: async (_res, allowed) => {
+        const all = await t.db.store.depRepositories.list({ accounts: [account.id] }, { limit: 500, offset: 0, sort: 'name' });
+        expect(all.items.some((r) => r.name === body['name'])).toBe(allowed);
+      },
+    };
+  },
+  'createRepository#env': async (s, target, t) => {
+    const h = await import('../repositories/helpers.js');
+    const account = targetAccount(s, target);
+    const body: Record<string, unknown> = { ...h.repositoryBody(), credentialsRef: 'env:PATCHWARDEN_SECRET_AUTHZ' };
+    return {
+      method: 'POST',
+      url: `/api/v1/accounts/${account.id}/repositories`,
+      body,
+      verify: async (_res, allowed) => {
+        const all = await t.db.store.depRepositories.list({ accounts: [account.id] }, { limit: 500, offset: 0, sort: 'name' });
+        expect(all.items.some((r) => r.name === body['name'])).toBe(allowed);
+      },
+    };
+  },
+  getRepository: async (s, target, t) => {
+    const id = await (await import('../repositories/helpers.js')).repositoryIn(t, targetAccount(s, target).id);
+    return {
+      method: 'GET',
+      url: `/api/v1/repositories/${id}`,
+      verify: async (res, allowed) => {
+        if (allowed) expect(res.json()).toMatchObject({ id, accountId: targetAccount(s, target).id });
+      },
+    };
+  },
+  updateRepository: async (s, target, t) => {
+    const h = await import('../repositories/helpers.js');
+    const id = await h.repositoryIn(t, targetAccount(s, target).id);
+    return {
+      method: 'PUT',
+      url: `/api/v1/repositories/${id}`,
+      body: { ...h.repositoryBody(), severityThreshold: 'critical' },
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.depRepositories.get(id))?.severityThreshold).toBe(allowed ? 'critical' : 'any');
+      },
+    };
+  },
+  deleteRepository: async (s, target, t) => {
+    const id = await (await import('../repositories/helpers.js')).repositoryIn(t, targetAccount(s, target).id);
+    return {
+      method: 'DELETE',
+      url: `/api/v1/repositories/${id}`,
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.depRepositories.get(id)) === undefined).toBe(allowed);
+      },
+    };
+  },
+  scanRepository: async (s, target, t) => {
+    const id = await (await import('../repositories/helpers.js')).repositoryIn(t, targetAccount(s, target).id);
+    return {
+      method: 'POST',
+      url: `/api/v1/repositories/${id}/scans`,
+      verify: async (_res, allowed) => {
+        expect((await t.db.store.depRepositories.pendingScanOf(id)) !== undefined).toBe(allowed);
+      },
+    };
+  },
+  listRepositoryScans: async (s, target, t) => {
+    const h = await import('../repositories/helpers.js');
+    const id = await h.repositoryIn(t, targetAccount(s, target).id);
+    const scanId = await h.scanIn(t, id);
+    return {
+      method: 'GET',
+      url: `/api/v1/repositories/${id}/scans`,
+      verify: async (res, allowed) => {
+        if (allowed) expect(ids(res)).toEqual([scanId]);
+      },
+    };
+  },
+  getRepositoryScan: async (s, target, t) => {
+    const h = await import('../repositories/helpers.js');
+    const id = await h.repositoryIn(t, targetAccount(s, target).id);
+    const scanId = await h.scanIn(t, id);
+    return {
+      method: 'GET',
+      url: `/api/v1/repositories/${id}/scans/${scanId}`,
+      verify: async (res, allowed) => {
+        if (allowed) expect(res.json()).toMatchObject({ id: scanId, repositoryId: id, status: 'PENDING' });
+      },
+    };
+  },
+  listDependencyFindings: async (s, _target, t) => {
+    const h = await import('../repositories/helpers.js');
+    const own = (await h.seededRepository(t, s.own.id)).id;
+    const foreign = (await h.seededRepository(t, s.foreign.id)).id;
+    return {
+      method: 'GET',
+      url: '/api/v1/dependencies/findings?limit=500',
+      verify: async (res, allowed) => {
+        if (!allowed) return;
+        const seen = ids(res, 'repositoryId');
+        expect(seen.includes(own)).toBe(isOrgRole(s.role) || isAccountRole(s.role));
+        expect(seen.includes(foreign)).toBe(isOrgRole(s.role));
+      },
+    };
+  },
+  listDependencyPullRequests: async (s, _target, t) => {
+    const h = await import('../repositories/helpers.js');
+    const own = (await h.seededRepository(t, s.own.id)).pullRequestId;
+    const foreign = (await h.seededRepository(t, s.foreign.id)).pullRequestId;
+    return {
+      method: 'GET',
+      url: '/api/v1/dependencies/pull-requests?limit=500',
+      verify: async (res, allowed) => {
+        if (!allowed) return;
+        const seen = ids(res, 'id');
+        expect(seen.includes(own)).toBe(isOrgRole(s.role) || isAccountRole(s.role));
+        expect(seen.includes(foreign)).toBe(isOrgRole(s.role));
+      },
+    };
+  },
+  getDependencyCompliance: async (s, _target, t) => {
+    const h = await import('../repositories/helpers.js');
+    const own = (await h.seededRepository(t, s.own.id)).id;
+    const foreign = (await h.seededRepository(t, s.foreign.id)).id;
+    return {
+      method: 'GET',
+      url: '/api/v1/dependencies/compliance?groupBy=repository',
+      verify: async (res, allowed) => {
+        if (!allowed) return;
+        const keys = (res.json().groups as { key: string }[]).map((g) => g.key);
+        expect(keys.includes(own)).toBe(isOrgRole(s.role) || isAccountRole(s.role));
+        expect(keys.includes(foreign)).toBe(isOrgRole(s.role));
+      },
+    };
+  },
+  'getDependencyCompliance#accountId': async (s, target, t) => {
+    const account = targetAccount(s, target);
+    await (await import('../repositories/helpers.js')).seededRepository(t, account.id);
+    return {
+      method: 'GET',
+      url: `/api/v1/dependencies/compliance?accountId=${account.id}`,
+      verify: async (res, allowed) => {
+        if (allowed) expect(res.json().groups.map((g: { key: string }) => g.key)).toEqual([account.id]);
+      },
+    };
+  },
   listAdvisories: async (_s, _target, t) => {
     await t.db.store.advisories.upsertMany([{ record: osvRecord('GHSA-auth-matr-ix01', { aliases: ['CVE-2024-70001'] }), source: 'test' }]);
     return {
@@ -1582,24 +1766,27 @@ for (const dialect of testDialects()) {
       return cached;
     }
 
-    async function scenario(role: Role): Promise<Scenario> {
-      const own = await fx.account('own');
-      const foreign = await fx.account('foreign');
-      const ownMember = await fx.user({ prefix: 'ownmember', memberships: [[own.id, 'viewer'], [foreign.id, 'viewer']] });
-      const foreignMember = await fx.user({ prefix: 'foreignmember', memberships: [[foreign.id, 'viewer']] });
-      const caller = await fx.caller(role, own.id);
-      const ownNode = await fx.node(own.id, `${own.name}-host`);
-      const foreignNode = await fx.node(foreign.id, `${foreign.name}-host`);
-      const ownCommand = await fx.command(own.id, ownNode.nodeId);
-      const foreignCommand = await fx.command(foreign.id, foreignNode.nodeId);
-      const now = new Date().toISOString();
-      for (const account of [own, foreign]) {
-        await t.db.store.audit.append({
-          at: now, actorType: 'system', actorId: null, actorName: 'system', via: null, action: 'test.marker', outcome: 'success',
-          targetType: 'account', targetId: account.id, accountId: account.id, ip: null, userAgent: null, requestId: null, details: { marker: account.name },
-        });
-      }
-      return { role, caller, own, foreign, ownMember, foreignMember, ownNode, foreignNode, ownCommand, foreignCommand };
+    /** A fresh world, written in one transaction (one commit instead of one per row; the same rows). */
+    function scenario(role: Role): Promise<Scenario> {
+      return fx.within(async (fx, store) => {
+        const own = await fx.account('own');
+        const foreign = await fx.account('foreign');
+        const ownMember = await fx.user({ prefix: 'ownmember', memberships: [[own.id, 'viewer'], [foreign.id, 'viewer']] });
+        const foreignMember = await fx.user({ prefix: 'foreignmember', memberships: [[foreign.id, 'viewer']] });
+        const caller = await fx.caller(role, own.id);
+        const ownNode = await fx.node(own.id, `${own.name}-host`);
+        const foreignNode = await fx.node(foreign.id, `${foreign.name}-host`);
+        const ownCommand = await fx.command(own.id, ownNode.nodeId);
+        const foreignCommand = await fx.command(foreign.id, foreignNode.nodeId);
+        const now = new Date().toISOString();
+        for (const account of [own, foreign]) {
+          await store.audit.append({
+            at: now, actorType: 'system', actorId: null, actorName: 'system', via: null, action: 'test.marker', outcome: 'success',
+            targetType: 'account', targetId: account.id, accountId: account.id, ip: null, userAgent: null, requestId: null, details: { marker: account.name },
+          });
+        }
+        return { role, caller, own, foreign, ownMember, foreignMember, ownNode, foreignNode, ownCommand, foreignCommand };
+      });
     }
 
     it(`the table covers every served route (${Object.keys(EXPECTED).length} entries, ${TARGETED} with own/foreign targets; ${CELLS} cells)`, () => {

@@ -5,7 +5,7 @@ import type { AccountRole, OrgRole } from '../../src/domain/access.js';
 import { hashPassword, randomSecret, sha256 } from '../../src/server/auth/secrets.js';
 import { newNodeCredential, newNodeId } from '../../src/server/auth/node-credentials.js';
 import { AuthService, SESSION_COOKIE } from '../../src/server/services/auth.service.js';
-import { newId } from '../../src/store/index.js';
+import { newId, type Repositories } from '../../src/store/index.js';
 import type { TestApp } from '../helpers/app.js';
 
 /** The callers the API tests walk: no credentials, the organization roles, the account roles, and a user with no role. */
@@ -48,21 +48,42 @@ export function suffix(): string {
  * many fresh accounts, users, tokens and sessions.
  */
 export class Fixtures {
-  private n = 0;
+  private counter = { n: 0 };
 
-  constructor(readonly t: TestApp) {}
+  /** `repos`: write through these (one transaction, see `within`) instead of the app's store. */
+  constructor(
+    readonly t: TestApp,
+    private readonly repos?: Repositories,
+  ) {}
 
-  private get store() {
-    return this.t.db.store;
+  private get store(): Repositories {
+    return this.repos ?? this.t.db.store;
+  }
+
+  /**
+   * Runs `fn` with fixtures that write in one database transaction: the same rows, committed once
+   * instead of once per row (on PostgreSQL each commit waits for its WAL flush). `tx` is for other
+   * writes of the same batch; names stay unique across both.
+   */
+  within<T>(fn: (fx: Fixtures, tx: Repositories) => Promise<T>): Promise<T> {
+    return this.t.db.store.transaction((tx) => {
+      const fx = new Fixtures(this.t, tx);
+      fx.counter = this.counter;
+      return fn(fx, tx);
+    });
   }
 
   unique(prefix: string): string {
-    this.n += 1;
-    return `${prefix}-${this.n}-${suffix()}`;
+    this.counter.n += 1;
+    return `${prefix}-${this.counter.n}-${suffix()}`;
   }
 
   async account(prefix = 'acct'): Promise<Acct> {
-    const id = await this.t.createAccount(this.unique(prefix));
+    const name = this.unique(prefix);
+    const id =
+      this.repos === undefined
+        ? await this.t.createAccount(name)
+        : (await this.repos.accounts.insert({ organizationId: (await this.repos.organizations.get())?.id ?? 'org_main', name, description: '', now: new Date().toISOString() })).id;
     const account = await this.store.accounts.get(id);
     if (account === undefined) throw new Error('account vanished');
     return { id, name: account.name };

@@ -22,6 +22,10 @@ export interface MalformedCase {
   payload?: string;
   /** The contract refuses it: the answer must be a 4xx with the error shape. */
   mustFail: boolean;
+  /** A bad value put in one field: where it goes (path, query, body) and the value, e.g. `query "' OR '1'='1"` (see `representatives`). */
+  probe?: string;
+  /** For a probe the endpoint's own schema refuses: the validation error it gets (every issue's code, path, message). */
+  refusal?: string;
 }
 
 /** Strings that try SQL, shell, path traversal, prototype pollution, templates, encodings. */
@@ -148,6 +152,18 @@ function query(values: Record<string, string | string[]>): string {
   return s === '' ? '' : `?${s}`;
 }
 
+/** The validation error `schema` gives `value` (as the server reports it), undefined when it accepts it. */
+function refusalOf(schema: z.ZodType, value: unknown): string | undefined {
+  const result = schema.safeParse(value);
+  return result.success ? undefined : JSON.stringify(result.error.issues.map((i) => [i.code, i.path.map(String), i.message, i.code === 'unrecognized_keys' ? i.keys : null]));
+}
+
+/** The probe fields of a case that puts `value` in one field at `where`, refused or not by `schema`. */
+function probing(where: 'path' | 'query' | 'body', value: unknown, schema: z.ZodType, request: unknown): Pick<MalformedCase, 'probe' | 'refusal'> {
+  const refusal = refusalOf(schema, request);
+  return { probe: `${where} ${JSON.stringify(value)}`, ...(refusal === undefined ? {} : { refusal }) };
+}
+
 function parsesTo(payload: string): { ok: true; value: unknown } | { ok: false } {
   try {
     // Fastify strips one leading byte-order mark before parsing.
@@ -212,8 +228,12 @@ export function generateCases(endpoints: readonly AnyEndpoint[], o: GenerateOpti
     for (const name of Object.keys(jsonSchema(ep.params).properties ?? {})) {
       const chosen = chosenName(ep, name);
       const refused = (decoded: string | undefined) => chosen === undefined || decoded === undefined || !chosen.safeParse(decoded).success;
+      const valid = Object.fromEntries(Object.keys(jsonSchema(ep.params).properties ?? {}).map((n) => [n, o.params[n] ?? 'missing']));
       for (const v of [...INJECTIONS, '', ' ', 'a'.repeat(65), 'a'.repeat(201), '.', '..', 'null', 'undefined', '0', '-1', 'acct_doesnotexist']) {
-        cases.push(base(`path ${name}`, path({ [name]: segment(v) }), refused(v)));
+        // Only a plain segment (the router hands it to the route as it is) reaches the schema with this value.
+        const seg = segment(v);
+        const plain = seg !== '' && seg !== '.' && seg !== '..' && decodeSegment(seg) === v;
+        cases.push(base(`path ${name}`, path({ [name]: seg }), refused(v), plain ? probing('path', v, ep.params, { ...valid, [name]: v }) : {}));
       }
       for (const raw of RAW_SEGMENTS) cases.push(base(`path ${name} raw`, path({ [name]: raw }), refused(decodeSegment(raw))));
     }
@@ -231,12 +251,14 @@ export function generateCases(endpoints: readonly AnyEndpoint[], o: GenerateOpti
       values.push(['1', '2'], ['a', 'b'], ['', '']);
       if (name === 'limit' || name === 'offset') values.push('-1', '0', '501', 'NaN', 'Infinity', '-Infinity', '1.5', '1e309', '9'.repeat(400), '0x', '--1', '1;DROP TABLE users', '1000000001');
       if (name === 'sort') values.push('password', 'password_hash', '-', '--name', 'name;drop table users', 'NAME', 'name,createdAt', 'random()', '(select 1)', '1', ['name', '-name']);
-      for (const v of values) cases.push(base(`query ${name}`, `${path()}${query({ [name]: v })}`, classifyQuery({ [name]: v })));
+      for (const v of values) {
+        cases.push(base(`query ${name}`, `${path()}${query({ [name]: v })}`, classifyQuery({ [name]: v }), probing('query', v, ep.query, { [name]: v })));
+      }
     }
 
     if (hasBody && baseline !== undefined) {
       const accepted = new Map<string, number>();
-      const bodyCase = (kind: string, payload: string, mustFail?: boolean, headers: Record<string, string> = jsonHeaders) => {
+      const bodyCase = (kind: string, payload: string, mustFail?: boolean, headers: Record<string, string> = jsonHeaders, value?: { v: unknown }) => {
         const parsed = parsesTo(payload);
         const refused = mustFail ?? (!parsed.ok || !ep.body.safeParse(parsed.value ?? undefined).success);
         if (!refused) {
@@ -244,19 +266,20 @@ export function generateCases(endpoints: readonly AnyEndpoint[], o: GenerateOpti
           accepted.set(kind, n);
           if (o.costly.includes(ep.operationId) && n > o.acceptedPerField) return;
         }
-        cases.push(base(kind, path(), refused, { payload, headers }));
+        const probe = value !== undefined && parsed.ok ? probing('body', value.v, ep.body, parsed.value ?? undefined) : {};
+        cases.push(base(kind, path(), refused, { payload, headers, ...probe }));
       };
       // Per field: wrong types, bad enum values, over-long strings, injections.
       const props = jsonSchema(ep.body).properties ?? {};
       for (const [name, s] of Object.entries(props)) {
-        for (const v of badValues(s)) bodyCase(`body ${name}`, JSON.stringify({ ...baseline, [name]: v }));
+        for (const v of badValues(s)) bodyCase(`body ${name}`, JSON.stringify({ ...baseline, [name]: v }), undefined, jsonHeaders, { v });
         const item = s.items;
         if (item?.properties !== undefined) {
           const valid = (baseline[name] as Record<string, unknown>[] | undefined)?.[0] ?? {};
           bodyCase(`body ${name}[] too many`, JSON.stringify({ ...baseline, [name]: Array.from({ length: (s.maxItems ?? 1000) + 1 }, () => valid) }));
           bodyCase(`body ${name}[] unknown field`, JSON.stringify({ ...baseline, [name]: [{ ...valid, extra: true }] }));
           for (const [field, fs] of Object.entries(item.properties)) {
-            for (const v of badValues(fs)) bodyCase(`body ${name}[].${field}`, JSON.stringify({ ...baseline, [name]: [{ ...valid, [field]: v }] }));
+            for (const v of badValues(fs)) bodyCase(`body ${name}[].${field}`, JSON.stringify({ ...baseline, [name]: [{ ...valid, [field]: v }] }), undefined, jsonHeaders, { v });
           }
         }
       }
@@ -328,4 +351,27 @@ export function generateCases(endpoints: readonly AnyEndpoint[], o: GenerateOpti
     cases.push({ endpoint: '(none)', kind: 'unknown route', method, url, headers: {}, mustFail: true });
   }
   return cases;
+}
+
+/**
+ * The cases worth sending: all of them but the repeats of a refusal. Every API route is registered
+ * the same way (one body parser, one query parser, one router; see Router.route), so what differs
+ * between two cases that the endpoint's own schema refuses is the value those parsers see and the
+ * error the schema gives. A case with a `refusal` is sent when that refusal is new for its endpoint
+ * and kind, or when its value (`probe`) has not been sent in that place (path, query, body) yet; the
+ * others would run the same code to the same error again. Every case the contract accepts, and every
+ * case refused before the schema (bad JSON, Content-Type, credentials, raw path segments, sizes), is
+ * sent. (The schema itself still sees every generated value: classifying a case runs it.)
+ */
+export function representatives(cases: readonly MalformedCase[]): MalformedCase[] {
+  const errors = new Set<string>();
+  const probes = new Set<string>();
+  return cases.filter((c) => {
+    if (c.probe === undefined || c.refusal === undefined) return true;
+    const error = `${c.endpoint}\n${c.kind}\n${c.refusal}`;
+    const fresh = !errors.has(error) || !probes.has(c.probe);
+    errors.add(error);
+    probes.add(c.probe);
+    return fresh;
+  });
 }

@@ -17,7 +17,7 @@ import { ADMIN_PASSWORD, createTestApp, type TestApp } from '../helpers/app.js';
 import { testDialects } from '../helpers/databases.js';
 import { Fixtures, isErrorShape, KNOWN_PASSWORD, knownPasswordHash } from './fixtures.js';
 import { activation, enrolledNode, inventory, pkg, PLATFORM, update } from '../nodes/helpers.js';
-import { generateCases, INJECTIONS, type MalformedCase } from './malformed.js';
+import { generateCases, INJECTIONS, representatives, type MalformedCase } from './malformed.js';
 import { baselineIn, DEBIAN_RULES } from '../baselines/helpers.js';
 import { runbookWithVersions } from '../runbooks/helpers.js';
 import { osvRecord } from '../advisories/helpers.js';
@@ -35,6 +35,7 @@ for (const dialect of testDialects()) {
   const full = dialect === 'sqlite';
   describe(`[${dialect}] robustness: malformed requests through app.inject${full ? '' : ' (the cases that reach the database)'}`, () => {
     let t: TestApp;
+    let generated: MalformedCase[] = [];
     let cases: MalformedCase[] = [];
     const tally = { sent: 0, refused: 0, accepted: 0 };
 
@@ -59,7 +60,7 @@ for (const dialect of testDialects()) {
       // An imported advisory for GET /api/v1/advisories/{advisoryId} (valid-looking reads must answer 200).
       await t.db.store.advisories.upsertMany([{ record: osvRecord('GHSA-robu-stne-ss01'), source: 'test' }]);
       cases = generateCases(t.router.registered, {
-        params: { advisoryId: 'GHSA-robu-stne-ss01', baselineId: robustBaseline, operatingSystem: 'DEBIAN', patchGroup: 'web', accountId: account.id, userId: user.id, tokenId: token.id, nodeId: node.nodeId, activationId: act.id, commandId: String(sent.json().id), groupId, snapshotId, runbookId: await runbookWithVersions(t, account.id, 50) /* issue 6: runbooks (?version=42 must exist) */, ...(await (await import('../windows/helpers.js')).robustParams(t, account.id)) /* issue 6: windows, policies */, ...(await (await import('../delegations/helpers.js')).robustParams(t, account.id)) /* issue 6: delegations */, ...(await (await import('../executions/helpers.js')).robustParams(t, account.id, node.nodeId)) /* issue 6: executions */ },
+        params: { advisoryId: 'GHSA-robu-stne-ss01', baselineId: robustBaseline, operatingSystem: 'DEBIAN', patchGroup: 'web', accountId: account.id, userId: user.id, tokenId: token.id, nodeId: node.nodeId, activationId: act.id, commandId: String(sent.json().id), groupId, snapshotId, runbookId: await runbookWithVersions(t, account.id, 50) /* issue 6: runbooks (?version=42 must exist) */, ...(await (await import('../windows/helpers.js')).robustParams(t, account.id)) /* issue 6: windows, policies */, ...(await (await import('../delegations/helpers.js')).robustParams(t, account.id)) /* issue 6: delegations */, ...(await (await import('../executions/helpers.js')).robustParams(t, account.id, node.nodeId)) /* issue 6: executions */, ...(await (await import('../repositories/helpers.js')).robustParams(t, account.id)) /* issue 8: repositories */ },
         bodies: {
           createBaseline: { name: 'robust-created-baseline', description: 'robust', ...DEBIAN_RULES, globalFilters: [{ key: 'PRODUCT', values: ['*'] }], approvedPatches: ['openssl'], rejectedPatches: ['telnet*'] },
           updateBaseline: { description: 'robust', approvedPatches: ['curl'] },
@@ -114,12 +115,18 @@ for (const dialect of testDialects()) {
           // ---- issue 6: policies ----
           createPolicy: { name: 'robust policy', description: 'robust', enabled: true, priority: 7, baselines: { DEBIAN: 'pb-predefined-debian' }, scan: { schedule: '0 1 * * *', timezone: 'UTC' }, install: { schedule: 'cron(0 3 ? * SAT *)', timezone: 'Europe/Berlin', durationHours: 4, cutoffHours: 1 }, rebootOption: 'NoReboot', targets: { accounts: 'all', tags: [{ key: 'Env', values: ['prod'] }] }, slaDays: { critical: 7, high: 14 } },
           updatePolicy: { name: 'robust policy 2', priority: 8, baselines: {}, targets: { accounts: [account.id] } },
+          // ---- issue 8: dependency patching ----
+          createRepository: { name: 'robust/shop repo', gitUrl: 'https://git.example.com/acme/shop.git', branch: 'release/1.x', forge: { kind: 'gitea', apiUrl: 'https://git.example.com/api/v1', repository: 'acme/shop' }, credentialsRef: 'file:gitea-token', schedule: 'cron(0 3 ? * MON *)', timezone: 'Europe/Berlin', grouping: 'ecosystem', severityThreshold: 'high', openPullRequests: true, enabled: true },
+          updateRepository: { name: 'robust shop 2', gitUrl: 'git@git.example.com:acme/shop.git', branch: null, forge: { kind: 'github', repository: 'acme/shop' }, credentialsRef: 'file:gh', schedule: 'rate(12 hours)', timezone: 'UTC', grouping: 'all', severityThreshold: 'any', openPullRequests: false, enabled: false },
         },
         tokenFor: (operationId) => (operationId === 'changeMyPassword' ? passwordChanger.token : agentRoutes.has(operationId) ? node.credential : t.adminToken),
         bodyLimitBytes: BODY_LIMIT,
         costly: ['login', 'changeMyPassword', 'createUser', 'setUserPassword'],
         acceptedPerField: 2,
       }).filter((c) => full || reachesDatabase(c));
+      // Sent: all but the repeats of a refusal (same route, kind and validation error, a value already sent there).
+      generated = cases;
+      cases = representatives(generated);
       // Valid-looking long-polls (wait=60) answer at once, as when the server stops, instead of waiting.
       t.services.notifier.close();
     });
@@ -132,6 +139,16 @@ for (const dialect of testDialects()) {
       const covered = new Set(cases.map((c) => c.endpoint));
       for (const ep of t.router.registered) expect(covered, ep.operationId).toContain(ep.operationId);
       expect(cases.filter((c) => c.mustFail).length).toBeGreaterThanOrEqual(full ? MIN_MALFORMED : 500);
+      // What is sent covers every kind and every validation error of each endpoint, every bad value in
+      // each place (path, query, body), and every case the contract accepts or refuses before its schema.
+      const missing = (key: (c: MalformedCase) => string | undefined) => {
+        const sent = new Set(cases.map(key));
+        return [...new Set(generated.map(key))].filter((k): k is string => k !== undefined && !sent.has(k)).map((k) => k.slice(0, 200));
+      };
+      expect(missing((c) => `${c.endpoint} ${c.kind}`)).toEqual([]);
+      expect(missing((c) => c.probe)).toEqual([]);
+      expect(missing((c) => (c.refusal === undefined ? undefined : `${c.endpoint} ${c.kind} ${c.refusal}`))).toEqual([]);
+      expect(cases.filter((c) => c.refusal === undefined).length).toBe(generated.filter((c) => c.refusal === undefined).length);
     });
 
     for (const endpoint of [...allEndpoints.map((e) => e.operationId), '(none)']) {
@@ -153,7 +170,7 @@ for (const dialect of testDialects()) {
     }
 
     it(`sent at least ${full ? MIN_MALFORMED : 500} malformed requests and the server is still up`, async () => {
-      process.stdout.write(`robustness [${dialect}]: ${tally.sent} generated requests through app.inject (${tally.refused} malformed, ${tally.accepted} valid-looking)\n`);
+      process.stdout.write(`robustness [${dialect}]: ${tally.sent} of ${generated.length} generated requests through app.inject (${tally.refused} malformed, ${tally.accepted} valid-looking; the others repeat a refusal)\n`);
       expect(tally.refused).toBeGreaterThanOrEqual(full ? MIN_MALFORMED : 500);
       expect(tally.refused).toBe(cases.filter((c) => c.mustFail).length);
       expect((await t.as(null, 'GET', '/healthz')).statusCode).toBe(200);

@@ -105,9 +105,13 @@ export async function executionIn(t: TestApp, accountId: string, nodeId: string,
   await createRunbook(t, accountId, content);
   const started = await startExecution(t, accountId, { runbook: name, targets: { nodeIds: [nodeId] } });
   if (opts.approve === true) {
+    // One engine tick on this execution only (runOnce would also advance every other live execution
+    // the file has left behind, and slow down as they pile up): claim its lease, advance, release.
     const engine = engineFor(t, `api-${name}`);
-    await engine.runOnce();
-    await engine.releaseAll();
+    const now = new Date();
+    expect(await t.db.store.executions.claim(started.id, engine.holder, now.toISOString(), new Date(now.getTime() + 60_000).toISOString())).toBe(true);
+    await engine.advance(started.id);
+    await t.db.store.executions.releaseLease(started.id, engine.holder);
   }
   if (opts.paused === true) expect((await t.as(t.adminToken, 'POST', `/api/v1/executions/${started.id}/pause`)).statusCode).toBe(200);
   return started.id;

@@ -1,3 +1,4 @@
+import { relative } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
 
 interface Counts {
@@ -6,9 +7,13 @@ interface Counts {
   skipped: number;
 }
 
+/** How many of the slowest test files the summary names. */
+const SLOWEST = 10;
+
 /**
- * Prints the plain closing line `Tests: N passed, N failed, N skipped` and, with CI=true, fails
- * the run when any test was skipped (a skip there means a real component is missing).
+ * Prints the slowest test files (import and run time, as the default reporter times each file) and
+ * the plain closing line `Tests: N passed, N failed, N skipped`; with CI=true, fails the run when
+ * any test was skipped (a skip there means a real component is missing).
  */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
@@ -21,6 +26,14 @@ export default class SummaryReporter implements Reporter {
         else counts.skipped++;
       }
       if (mod.state() === 'failed' && [...mod.children.allTests()].length === 0) counts.failed++;
+    }
+    if (testModules.length > 1) {
+      const timed = testModules.map((mod) => {
+        const d = mod.diagnostic();
+        return { file: relative(process.cwd(), mod.moduleId), seconds: (d.collectDuration + d.duration) / 1000 };
+      });
+      const slowest = timed.sort((a, b) => b.seconds - a.seconds).slice(0, SLOWEST);
+      process.stdout.write(`\nSlowest test files (import + tests):\n${slowest.map((s) => `  ${s.seconds.toFixed(1).padStart(6)} s  ${s.file}`).join('\n')}\n`);
     }
     process.stdout.write(`\nTests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`);
     if (process.env.CI === 'true' && counts.skipped > 0) {
