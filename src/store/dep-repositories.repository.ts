@@ -74,6 +74,31 @@ export interface DepScanRecord {
   leaseExpiresAt: string | null;
 }
 
+/** A scan waiting to be claimed by the dependency job (manual, or the due instance of the schedule). */
+export function pendingScan(input: { id: string; repository: Pick<DepRepositoryRecord, 'id' | 'accountId'>; trigger: DepScanRecord['trigger']; requestedBy: string | null; scheduledFor: string | null; now: Date }): DepScanRecord {
+  return {
+    id: input.id,
+    repositoryId: input.repository.id,
+    accountId: input.repository.accountId,
+    trigger: input.trigger,
+    status: 'PENDING',
+    requestedBy: input.requestedBy,
+    scheduledFor: input.scheduledFor,
+    createdAt: input.now.toISOString(),
+    startedAt: null,
+    endedAt: null,
+    commit: null,
+    lockfiles: 0,
+    packages: 0,
+    findings: 0,
+    errors: [],
+    error: null,
+    pullRequests: null,
+    holder: null,
+    leaseExpiresAt: null,
+  };
+}
+
 export interface DepPullRequestRecord {
   id: string;
   repositoryId: string;

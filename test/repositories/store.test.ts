@@ -8,7 +8,7 @@
  */
 import { beforeAll, expect, it } from 'vitest';
 import { describeEachDatabase } from '../helpers/databases.js';
-import { isUniqueViolation, overdueCutoffs, type DepRepositoryRecord, type DepScanRecord, type NewDepFinding } from '../../src/store/index.js';
+import { isUniqueViolation, overdueCutoffs, pendingScan, type DepRepositoryRecord, type DepScanRecord, type NewDepFinding } from '../../src/store/index.js';
 
 const T0 = '2026-01-01T00:00:00.000Z';
 
@@ -39,28 +39,7 @@ function repo(id: string, accountId: string, over: Partial<DepRepositoryRecord> 
 }
 
 function scan(id: string, r: Pick<DepRepositoryRecord, 'id' | 'accountId'>, over: Partial<DepScanRecord> = {}): DepScanRecord {
-  return {
-    id,
-    repositoryId: r.id,
-    accountId: r.accountId,
-    trigger: 'manual',
-    status: 'PENDING',
-    requestedBy: 'admin',
-    scheduledFor: null,
-    createdAt: T0,
-    startedAt: null,
-    endedAt: null,
-    commit: null,
-    lockfiles: 0,
-    packages: 0,
-    findings: 0,
-    errors: [],
-    error: null,
-    pullRequests: null,
-    holder: null,
-    leaseExpiresAt: null,
-    ...over,
-  };
+  return { ...pendingScan({ id, repository: r, trigger: 'manual', requestedBy: 'admin', scheduledFor: null, now: new Date(T0) }), ...over };
 }
 
 function finding(pkg: string, version: string, severity: NewDepFinding['severity'], over: Partial<NewDepFinding> = {}): NewDepFinding {

@@ -1,5 +1,5 @@
 import type pino from 'pino';
-import { isUniqueViolation, newId, type DepRepositoryRecord, type DepScanRecord, type Store } from '../../store/index.js';
+import { isUniqueViolation, newId, pendingScan, type DepRepositoryRecord, type DepScanRecord, type Store } from '../../store/index.js';
 import type { ServerConfig } from '../config.js';
 import type { Clock } from '../services/context.js';
 import type { Services } from '../services/index.js';
@@ -98,27 +98,7 @@ export class DepsJob {
       // Another replica (or tick) moved it on first: nothing to do.
       if (!(await tx.depRepositories.setNextScanAt(r.id, due, next))) return null;
       if (await tx.depRepositories.hasActiveScan(r.id)) return null;
-      const scan: DepScanRecord = {
-        id: newId('rscan'),
-        repositoryId: r.id,
-        accountId: r.accountId,
-        trigger: 'schedule',
-        status: 'PENDING',
-        requestedBy: null,
-        scheduledFor: due,
-        createdAt: now.toISOString(),
-        startedAt: null,
-        endedAt: null,
-        commit: null,
-        lockfiles: 0,
-        packages: 0,
-        findings: 0,
-        errors: [],
-        error: null,
-        pullRequests: null,
-        holder: null,
-        leaseExpiresAt: null,
-      };
+      const scan = pendingScan({ id: newId('rscan'), repository: r, trigger: 'schedule', requestedBy: null, scheduledFor: due, now });
       await tx.depRepositories.insertScan(scan);
       return scan.id;
     }).catch((err: unknown) => {

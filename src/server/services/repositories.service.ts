@@ -7,10 +7,10 @@ import {
   isUniqueViolation,
   newId,
   overdueCutoffs,
+  pendingScan,
   type DepFindingCount,
   type DepFindingFilter,
   type DepRepositoryRecord,
-  type DepScanRecord,
   type DepScope,
   type DepSlaDays,
   type Page,
@@ -192,27 +192,7 @@ export class RepositoriesService {
     const now = this.deps.clock();
     const scan = await this.deps.store.transaction(async (tx) => {
       const waiting = await tx.depRepositories.pendingScanOf(r.id);
-      const s: DepScanRecord = waiting ?? {
-        id: newId('rscan'),
-        repositoryId: r.id,
-        accountId: r.accountId,
-        trigger: 'manual',
-        status: 'PENDING',
-        requestedBy: principal.username,
-        scheduledFor: null,
-        createdAt: now.toISOString(),
-        startedAt: null,
-        endedAt: null,
-        commit: null,
-        lockfiles: 0,
-        packages: 0,
-        findings: 0,
-        errors: [],
-        error: null,
-        pullRequests: null,
-        holder: null,
-        leaseExpiresAt: null,
-      };
+      const s = waiting ?? pendingScan({ id: newId('rscan'), repository: r, trigger: 'manual', requestedBy: principal.username, scheduledFor: null, now });
       if (waiting === undefined) await tx.depRepositories.insertScan(s);
       await tx.audit.append(auditEntry(ctx, now, { action: 'repository.scan', targetType: 'repository', targetId: r.id, accountId: r.accountId, details: { scanId: s.id, alreadyQueued: waiting !== undefined } }));
       return s;
