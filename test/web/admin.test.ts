@@ -156,6 +156,8 @@ describe.runIf(available)('dashboard administration', () => {
     await page.getByLabel('Task name').fill('weekly-scan');
     await page.getByRole('button', { name: 'Add task' }).click();
     await page.getByText('The task weekly-scan was added.').waitFor();
+    // The notice comes with the POST's answer; the table follows when the window is read again.
+    await page.getByTestId('window-tasks').locator('tbody tr', { hasText: 'weekly-scan' }).waitFor();
     expect(await page.getByTestId('window-tasks').textContent()).toContain('weekly-scan');
     const upcoming = page.getByTestId('window-upcoming').locator('tbody tr');
     await upcoming.nth(9).waitFor();

@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import { severityRank, scanDirectory, type DepsFinding, type ScanProgress, type ScanReport } from '../../deps/scan.js';
 import { toSarif } from '../../deps/sarif.js';
 import { runDepsFix, type DepsFixResult } from '../../deps/fix-run.js';
-import { createForge, type Forge } from '../../deps/forges/index.js';
+import { createForge, GIT_USERS, type Forge } from '../../deps/forges/index.js';
 import { Git, type GitAuth } from '../../deps/git.js';
 import type { SeverityRating } from '../../advisories/severity.js';
 import { AppError } from '../../domain/errors.js';
@@ -129,8 +129,6 @@ const FORGES = ['github', 'gitlab', 'gitea'] as const;
 type ForgeName = (typeof FORGES)[number];
 
 const DEFAULT_TOKEN_ENV: Record<ForgeName, string> = { github: 'GITHUB_TOKEN', gitlab: 'GITLAB_TOKEN', gitea: 'GITEA_TOKEN' };
-/** The user name sent with the token over git's HTTP (each forge's documented choice). */
-const GIT_USER: Record<ForgeName, string> = { github: 'x-access-token', gitlab: 'oauth2', gitea: 'patchwarden' };
 
 interface FixOptions extends StoreOptions {
   openPr?: boolean;
@@ -259,10 +257,10 @@ Examples:
           if (token === undefined || token.trim() === '') throw new UsageError(`--open-pr needs a token in the environment variable ${tokenEnv} (or name another with --token-env)`);
           if (kind === 'gitea' && opts.forgeUrl === undefined) throw new UsageError('a Gitea forge needs --forge-url https://<host>/api/v1');
           forge = createForge({ kind, repository, token: token.trim(), ...(opts.forgeUrl === undefined ? {} : { apiUrl: opts.forgeUrl }) });
-          auth = { username: opts.gitUser ?? GIT_USER[kind], token: token.trim() };
+          auth = { username: opts.gitUser ?? GIT_USERS[kind], token: token.trim() };
         } else if (kind !== null) {
           const token = io.env[opts.tokenEnv ?? DEFAULT_TOKEN_ENV[kind]];
-          if (token !== undefined && token.trim() !== '') auth = { username: opts.gitUser ?? GIT_USER[kind], token: token.trim() };
+          if (token !== undefined && token.trim() !== '') auth = { username: opts.gitUser ?? GIT_USERS[kind], token: token.trim() };
         }
       }
       const patchDir = opts.patchDir ?? join(await git.gitDir(), 'patchwarden', 'patches');

@@ -17,6 +17,12 @@ export type { CreatePullRequestInput, Forge, ForgeKind, ForgeOptions, PullReques
 
 export const FORGE_KINDS: readonly ForgeKind[] = ['github', 'gitlab', 'gitea'];
 export const DEFAULT_API_URLS: Readonly<Record<ForgeKind, string | null>> = { github: 'https://api.github.com', gitlab: 'https://gitlab.com/api/v4', gitea: null };
+
+/**
+ * The user name sent with a forge token when git talks HTTP (Basic auth): GitHub documents
+ * `x-access-token`, GitLab `oauth2`; Gitea takes the token as the password with any user name.
+ */
+export const GIT_USERS: Readonly<Record<ForgeKind, string>> = { github: 'x-access-token', gitlab: 'oauth2', gitea: 'patchwarden' };
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 function apiUrlOf(kind: ForgeKind, apiUrl: string | undefined): string {

@@ -3,7 +3,7 @@ import type pino from 'pino';
 import type { SeverityRating } from '../../advisories/severity.js';
 import { AppError, isAppError } from '../../domain/errors.js';
 import { runDepsFix, type DepsFixOptions, type DepsFixResult, type FixUnitResult } from '../../deps/fix-run.js';
-import { createForge } from '../../deps/forges/index.js';
+import { createForge, GIT_USERS } from '../../deps/forges/index.js';
 import { Git, redact, type GitAuth } from '../../deps/git.js';
 import { scanDirectory, type DepsFinding } from '../../deps/scan.js';
 import { newId, type DepPullRequestRecord, type DepRepositoryRecord, type DepScanPullRequestCounts, type DepScanRecord, type DepsSeverity, type NewDepFinding, type Repositories, type Store } from '../../store/index.js';
@@ -40,10 +40,6 @@ interface CloneSource {
   resolved: string;
 }
 
-/** The Basic-auth user name each forge expects with a token. */
-function usernameFor(kind: DepRepositoryRecord['forge']['kind']): string | undefined {
-  return kind === 'gitlab' ? 'oauth2' : kind === 'github' ? 'x-access-token' : undefined;
-}
 
 /** A scanner severity as the API names it (`none`, a CVSS of 0, counts as low). */
 export function depsSeverityOf(rating: SeverityRating): DepsSeverity {
@@ -185,7 +181,7 @@ export async function runRepositoryScan(deps: ScanRunnerDeps, scan: DepScanRecor
     }
   }
   const secrets = token === null ? [] : [token];
-  const username = usernameFor(r.forge.kind);
+  const username = r.forge.kind === 'none' ? undefined : GIT_USERS[r.forge.kind];
   const auth: GitAuth | undefined = token === null ? undefined : { token, ...(username === undefined ? {} : { username }) };
   const dir = cloneDirOf(deps, r.id);
 

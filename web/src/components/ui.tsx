@@ -350,3 +350,19 @@ export function PagedTable<T>(props: {
     </>
   );
 }
+
+/**
+ * A free-text search kept in the URL by the caller: typed text is applied once typing pauses
+ * (300 ms), and the field follows the value when it changes elsewhere (back button, "Clear filters").
+ */
+export function SearchField(props: { value: string; onChange: (value: string) => void; placeholder: string; label?: string }) {
+  const [text, setText] = useState(props.value);
+  const { value, onChange } = props;
+  useEffect(() => setText(value), [value]);
+  useEffect(() => {
+    if (text.trim() === value) return;
+    const timer = setTimeout(() => onChange(text.trim()), 300);
+    return () => clearTimeout(timer);
+  }, [text, value, onChange]);
+  return <Field label={props.label ?? 'Search'}>{(id) => <input id={id} type="search" placeholder={props.placeholder} value={text} onChange={(e) => setText(e.target.value)} />}</Field>;
+}

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { pathOf, type Res } from '../api/client';
-import { AccountSelect, Badge, Button, Card, DataTable, ErrorBox, Field, Loading, NodeLink, Page, Pager, Time, type Column } from '../components/ui';
+import { AccountSelect, Badge, Button, Card, DataTable, ErrorBox, Field, Loading, NodeLink, Page, Pager, SearchField, Time, type Column } from '../components/ui';
 import { useApi, useQueryState, useTitle } from '../hooks';
 import { useSession } from '../session';
 
@@ -150,7 +150,7 @@ export function NodesPage() {
       }
     >
       <div className="filters nodes-filters" role="search" aria-label="Filter nodes">
-        <SearchField value={q} onChange={(v) => setQuery({ q: v, offset: undefined })} />
+        <SearchField value={q} placeholder="Hostname or node id" onChange={(v) => setQuery({ q: v, offset: undefined })} />
         <Field label="Account">
           {(id) => <AccountSelect id={id} accounts={session.accounts} value={accountId} onChange={(v) => setQuery({ accountId: v, offset: undefined })} allLabel="All accounts" />}
         </Field>
@@ -239,23 +239,6 @@ export function NodesPage() {
   );
 }
 
-/** Search by hostname or id; the list is asked for once typing pauses. */
-function SearchField(props: { value: string; onChange: (value: string) => void }) {
-  const [text, setText] = useState(props.value);
-  const { value, onChange } = props;
-  // Follow the URL when it changes from elsewhere (back button, "Clear filters").
-  useEffect(() => setText(value), [value]);
-  useEffect(() => {
-    if (text.trim() === value) return;
-    const timer = setTimeout(() => onChange(text.trim()), 300);
-    return () => clearTimeout(timer);
-  }, [text, value, onChange]);
-  return (
-    <Field label="Search">
-      {(id) => <input id={id} type="search" placeholder="Hostname or node id" value={text} onChange={(e) => setText(e.target.value)} />}
-    </Field>
-  );
-}
 
 /** The OS id (`debian`, `ubuntu`, `rhel`…), applied on Enter or when the field is left. */
 function OsField(props: { value: string; onChange: (value: string) => void }) {

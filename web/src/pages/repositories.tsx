@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { api, pathOf, type Res } from '../api/client';
 import { ConfirmButton, useAction } from '../components/admin-ui';
@@ -22,7 +22,7 @@ import {
   type Repository,
   type RepositoryScan,
 } from '../components/deps-parts';
-import { AccountSelect, Badge, Button, Card, ErrorBox, Field, Loading, Notice, Page, PagedTable, Time, type Column } from '../components/ui';
+import { AccountSelect, Badge, Button, Card, ErrorBox, Field, Loading, Notice, Page, PagedTable, SearchField, Time, type Column } from '../components/ui';
 import { useApi, useQueryState, useTitle } from '../hooks';
 import { useSession } from '../session';
 
@@ -126,7 +126,7 @@ export function RepositoriesPage() {
       ) : null}
       <Card>
         <div className="filters" role="search" aria-label="Filter repositories">
-          <SearchField value={q} onChange={(v) => setQuery({ q: v, offset: undefined })} />
+          <SearchField value={q} placeholder="Name or git URL" onChange={(v) => setQuery({ q: v, offset: undefined })} />
           <Field label="Account">
             {(id) => <AccountSelect id={id} accounts={session.accounts} value={accountId} allLabel="All accounts" onChange={(v) => setQuery({ accountId: v, offset: undefined })} />}
           </Field>
@@ -174,18 +174,6 @@ export function RepositoriesPage() {
   );
 }
 
-/** Search by name or git URL; the list is asked for once typing pauses. */
-function SearchField(props: { value: string; onChange: (value: string) => void }) {
-  const [text, setText] = useState(props.value);
-  const { value, onChange } = props;
-  useEffect(() => setText(value), [value]);
-  useEffect(() => {
-    if (text.trim() === value) return;
-    const timer = setTimeout(() => onChange(text.trim()), 300);
-    return () => clearTimeout(timer);
-  }, [text, value, onChange]);
-  return <Field label="Search">{(id) => <input id={id} type="search" placeholder="Name or git URL" value={text} onChange={(e) => setText(e.target.value)} />}</Field>;
-}
 
 /** One repository: its status and settings, its findings, its pull requests and its scans. */
 export function RepositoryPage() {
